@@ -1,0 +1,154 @@
+"""One frozen configuration object with documented defaults.
+
+CLI flags, the TOML file (``unionmine.toml``) and notebook keyword arguments all
+map onto the fields of ``Config``.  Renamed fields keep working for a while
+through ``_RENAMED`` with a ``DeprecationWarning``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+#: Ingestion rules in the order they run (see ``pipeline.ingest.RULES``).
+DEFAULT_RULES: tuple[str, ...] = (
+    "fix_mojibake",          # ftfy, configured for Chinese
+    "recover_chinese_mojibake",  # UTF-8-as-GBK, GBK-as-cp1252, 锟斤拷 (issue: GBK recovery)
+    "recover_misaligned_gbk",    # chunk-misaligned GBK runs (issue: GBK recovery)
+    "strip_pinyin",
+    "restore_punctuation_marks",
+    "strip_boilerplate",
+    "join_hard_wraps",
+    "widen_cjk_punctuation",
+    "tidy_whitespace",
+)
+
+_RENAMED: dict[str, str] = {"target_script": "script"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every option of unionmine, with defaults that suit Chinese union reports."""
+
+    # --- ingestion -----------------------------------------------------------
+    #: target script: "simplified" (default), "traditional", or "keep" (no conversion)
+    script: str = "simplified"
+    #: force an input encoding (e.g. "gb18030"); None = detect per file
+    encoding: str | None = None
+    #: repair rules to run, in order; drop a name to switch a rule off
+    rules: tuple[str, ...] = DEFAULT_RULES
+    #: mark put where a character cannot be recovered with confidence
+    unrecoverable_mark: str = "□"
+    #: minimum confidence for a GBK-recovery to be applied instead of marked
+    gbk_min_confidence: float = 0.5
+    # --- segmentation ----------------------------------------------------------
+    #: Jaccard similarity (MinHash estimate) above which two articles/items are near-duplicates
+    duplicate_threshold: float = 0.8
+    # --- classification --------------------------------------------------------
+    #: path of a trained model (joblib); None = train from the shipped labels
+    model_path: str | None = None
+    #: probability above which a non-primary label becomes a secondary label
+    secondary_threshold: float = 0.35
+    # --- statistics --------------------------------------------------------------
+    #: count near-duplicate articles/items in statistics (default: once)
+    keep_duplicates: bool = False
+    #: include heading items in statistics (default: leaves only)
+    include_headings: bool = False
+    #: "primary" or "any" (primary + secondary labels)
+    labels: str = "primary"
+    # --- running -----------------------------------------------------------------
+    #: glob patterns of input files inside a folder
+    patterns: tuple[str, ...] = ("*.txt",)
+    #: worker processes; 0 = number of cores
+    workers: int = 0
+    #: "local" (process pool) or "dask"
+    engine: str = "local"
+    #: Dask scheduler address (with engine="dask"); None = a LocalCluster
+    scheduler: str | None = None
+    #: reuse per-file results from an earlier run (keyed by content hash + config)
+    cache: bool = True
+    #: stop at the first failed file
+    strict: bool = False
+    #: show a progress bar (None = only when stderr is a terminal)
+    progress: bool | None = None
+    #: write figures (PNG/SVG) with ``run``
+    plots: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.script not in ("simplified", "traditional", "keep"):
+            raise ConfigError("script", "one of simplified, traditional, keep",
+                              repr(self.script), "pass --script simplified|traditional|keep")
+        if self.engine not in ("local", "dask"):
+            raise ConfigError("engine", "local or dask", repr(self.engine), "pass --engine local|dask")
+        if self.labels not in ("primary", "any"):
+            raise ConfigError("labels", "primary or any", repr(self.labels), "pass --labels primary|any")
+        if self.workers < 0:
+            raise ConfigError("workers", "a number >= 0", repr(self.workers), "pass --workers N (0 = all cores)")
+        if not 0.0 < self.duplicate_threshold <= 1.0:
+            raise ConfigError("duplicate_threshold", "a number in (0, 1]", repr(self.duplicate_threshold),
+                              "set duplicate_threshold between 0 and 1")
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers or (os.cpu_count() or 1)
+
+    def replace(self, **changes: Any) -> "Config":
+        """A copy with ``changes``; unknown names raise, renamed ones warn."""
+        return dataclasses.replace(self, **_normalize(changes))
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """The fields that change per-file results (the cache key)."""
+        keep = ("script", "encoding", "rules", "unrecoverable_mark", "gbk_min_confidence",
+                "duplicate_threshold")
+        return {k: getattr(self, k) for k in keep}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def _normalize(changes: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(Config)}
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in _RENAMED:
+            warnings.warn(f"config field {key!r} is now {_RENAMED[key]!r}; the old name will be removed",
+                          DeprecationWarning, stacklevel=3)
+            key = _RENAMED[key]
+        if key not in names:
+            raise ConfigError(f"config field {key!r}", f"one of {', '.join(sorted(names))}",
+                              "an unknown name", "check the spelling in unionmine.toml or the keyword")
+        if isinstance(value, list):
+            value = tuple(value)
+        out[key] = value
+    return out
+
+
+def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config:
+    """Read a TOML file (all tables are flattened: ``[ingest] script = …``) then apply overrides.
+
+    Overrides whose value is None are ignored, so unset CLI flags keep the file's value.
+    """
+    values: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(str(p), "a TOML configuration file", "no such file",
+                              "check the path given to --config") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(str(p), "valid TOML", f"a syntax error ({e})", "fix the file") from None
+        for k, v in data.items():
+            if isinstance(v, dict):
+                values.update(v)
+            else:
+                values[k] = v
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Config(**_normalize(values))

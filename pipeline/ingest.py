@@ -1,0 +1,197 @@
+"""Ingestion: bytes to repaired, script-unified text, every change recorded.
+
+The order of the repairs (``config.DEFAULT_RULES``):
+
+1. decode (``pipeline.decode``): encoding detection, BOM, line ends;
+2. ``fix_mojibake``: ftfy's generic fixes, configured for Chinese;
+3. ``recover_chinese_mojibake``: UTF-8 read as GBK, GBK read as cp1252, 锟斤拷;
+4. ``recover_misaligned_gbk``: chunk-misaligned GBK runs (``pipeline.gbk``);
+5. ``strip_pinyin``: readings glued after characters, ``區(qū)``;
+6. ``restore_punctuation_marks``: “” 《》 · that became ``?``;
+7. ``strip_boilerplate``: watermarks, intros, timestamps, related-article lists;
+8. ``join_hard_wraps``: sentences broken across lines;
+9. ``widen_cjk_punctuation``: ASCII ,;:!? between Chinese characters → fullwidth;
+10. ``tidy_whitespace``;
+11. script conversion (``pipeline.script``), kept beside the original-script text.
+
+Rules are plain functions ``rule(text, kit) -> list[Edit]`` in one name → function
+table; ``apply_rules`` applies them, records a ``Repair`` only where the text
+changed, and repeats the chain until nothing changes (idempotence).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, NamedTuple, Sequence
+
+from . import io as uio
+from .config import Config
+from .decode import decode
+from .errors import ConfigError
+from .model import Document, Repair
+from .script import ScriptConverter
+
+
+class Edit(NamedTuple):
+    """A replacement proposed by a rule, on the text the rule was given."""
+
+    start: int
+    end: int
+    replacement: str
+    confidence: float = 1.0
+    note: str = ""
+
+
+Rule = Callable[[str, "Toolkit"], list[Edit]]
+
+
+@dataclass
+class Toolkit:
+    """Converters and models the rules need, built once per process and passed in.
+
+    Construction only stores settings; the heavy parts (OpenCC dictionaries, pinyin
+    readings, the GBK language model) load on first use.
+    """
+
+    config: Config = field(default_factory=Config)
+
+    def __post_init__(self) -> None:
+        self._cache: dict[str, object] = {}
+
+    def get(self, name: str, build: Callable[[], object]) -> object:
+        if name not in self._cache:
+            self._cache[name] = build()
+        return self._cache[name]
+
+    @property
+    def converter(self) -> ScriptConverter:
+        return self.get("converter", lambda: ScriptConverter(self.config.script))  # type: ignore[return-value]
+
+
+def _rules() -> dict[str, Rule]:
+    from . import gbk, mojibake, rules
+
+    return {
+        "fix_mojibake": rules.fix_mojibake,
+        "recover_chinese_mojibake": mojibake.recover_chinese_mojibake,
+        "recover_misaligned_gbk": gbk.recover_misaligned_gbk,
+        "strip_pinyin": rules.strip_pinyin,
+        "restore_punctuation_marks": rules.restore_punctuation_marks,
+        "strip_boilerplate": rules.strip_boilerplate,
+        "join_hard_wraps": rules.join_hard_wraps,
+        "widen_cjk_punctuation": rules.widen_cjk_punctuation,
+        "tidy_whitespace": rules.tidy_whitespace,
+    }
+
+
+def rule_table() -> dict[str, Rule]:
+    """The name → function table of every repair rule."""
+    return _rules()
+
+
+def apply_edits(text: str, rule: str, edits: Iterable[Edit], seq0: int = 0) -> tuple[str, list[Repair]]:
+    """Apply one rule's non-overlapping edits; return the new text and its repairs.
+
+    Offsets of each repair are on the text as it stood just before that repair
+    (earlier repairs of the same rule already applied), so replaying in order works.
+    """
+    pieces: list[str] = []
+    repairs: list[Repair] = []
+    pos = 0
+    shift = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            continue  # overlaps an earlier edit of this rule: keep the first
+        before = text[e.start:e.end]
+        if before == e.replacement:
+            continue
+        pieces.append(text[pos:e.start])
+        pieces.append(e.replacement)
+        s = e.start + shift
+        repairs.append(Repair(rule, s, s + len(before), s, s + len(e.replacement), before, e.replacement,
+                              seq0 + len(repairs), e.confidence, e.note))
+        shift += len(e.replacement) - len(before)
+        pos = e.end
+    if not repairs:
+        return text, []
+    pieces.append(text[pos:])
+    return "".join(pieces), repairs
+
+
+def apply_rules(text: str, kit: Toolkit, names: Sequence[str] | None = None,
+                max_passes: int = 3) -> tuple[str, list[Repair]]:
+    """Run the rules in order, repeating the chain until the text stops changing."""
+    table = _rules()
+    names = kit.config.rules if names is None else names
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise ConfigError("rules", f"names from {', '.join(table)}", ", ".join(unknown),
+                          "fix the rule names in unionmine.toml")
+    repairs: list[Repair] = []
+    for _ in range(max_passes):
+        changed = False
+        for name in names:
+            new, reps = apply_edits(text, name, table[name](text, kit), len(repairs))
+            if reps:
+                text, changed = new, True
+                repairs.extend(reps)
+        if not changed:
+            break
+    return text, repairs
+
+
+def replay(text: str, repairs: Iterable[Repair]) -> str:
+    """Rebuild the repaired text from the decoded text and the repair records alone."""
+    for r in sorted(repairs, key=lambda r: r.seq):
+        if r.rule == "convert_script":
+            continue
+        if text[r.start:r.end] != r.before:
+            raise ValueError(f"repair {r.seq} ({r.rule}) does not match the text at {r.start}:{r.end}")
+        text = text[:r.start] + r.after + text[r.end:]
+    return text
+
+
+def repair_text(text: str, kit: Toolkit | None = None, doc_id: str = "text") -> Document:
+    """Repair already-decoded text (a notebook convenience around ``ingest_bytes``)."""
+    return ingest_bytes(text.encode("utf-8"), doc_id, kit=kit)
+
+
+def ingest_bytes(data: bytes, doc_id: str, source: str = "", kit: Toolkit | None = None) -> Document:
+    """The ingestion stage on the bytes of one file."""
+    kit = kit or Toolkit()
+    where = source or doc_id
+    decoded = decode(data, where, kit.config.encoding)
+    clean, repairs = apply_rules(decoded.text, kit)
+    converter = kit.converter
+    script = converter.detect(clean)
+    warnings = list(decoded.warnings)
+    if script == "none":
+        warnings.append("no Chinese characters found: is this a union report?")
+    converted, choices = converter.convert(clean)
+    base = len(repairs)
+    for i, ch in enumerate(choices):
+        note = "OpenCC candidates " + "/".join(ch.alternatives) + f"; took {ch.after}"
+        repairs.append(Repair("convert_script", ch.start, ch.start + 1, ch.start, ch.start + 1,
+                              ch.before, ch.after, base + i, 1.0 / len(ch.alternatives), note))
+    return Document(
+        doc_id=doc_id,
+        source=source,
+        sha256=uio.sha256_bytes(data),
+        encoding=decoded.encoding,
+        script=script,
+        raw_text=decoded.text,
+        text_original=clean,
+        text=converted,
+        repairs=tuple(repairs),
+        warnings=tuple(warnings),
+        n_bytes=len(data),
+    )
+
+
+def ingest(path: str | os.PathLike[str], config: Config | None = None, kit: Toolkit | None = None,
+           doc_id: str | None = None) -> Document:
+    """Read, decode and repair one report: ``pipeline.ingest("data/raw/x.txt")``."""
+    p = Path(path)
+    kit = kit or Toolkit(config or Config())
+    return ingest_bytes(uio.read_bytes(p), doc_id or p.stem, str(p), kit)

@@ -1,0 +1,136 @@
+"""Files in and out.  The only module (with ``cli``) that touches the disk.
+
+Tables are written as UTF-8 with a BOM so that Excel opens Chinese text
+correctly, with ``\\r\\n``-free ``\\n`` line ends, atomically (a temporary file in
+the same folder, then ``os.replace``), so a crashed run never leaves half a table.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file found for a run: where it is and the id its outputs carry."""
+
+    path: Path
+    doc_id: str
+
+
+def discover(paths: Sequence[str | os.PathLike[str]], patterns: Sequence[str] = ("*.txt",)) -> tuple[list[InputFile], list[tuple[str, str]]]:
+    """Expand files and folders (recursively) into input files, sorted.
+
+    Returns ``(inputs, skipped)``; ``skipped`` lists ``(path, reason)`` for entries
+    in a folder that do not match ``patterns`` (so that every file is accounted for)
+    and for paths that do not exist.
+    """
+    found: list[tuple[Path, Path | None]] = []
+    skipped: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for sub in sorted(p.rglob("*")):
+                if sub.is_dir():
+                    continue
+                if any(part.startswith(".") for part in sub.relative_to(p).parts):
+                    continue
+                if any(fnmatch.fnmatch(sub.name, pat) for pat in patterns):
+                    found.append((sub, p))
+                else:
+                    skipped.append((str(sub), "not matched by the input patterns " + ", ".join(patterns)))
+        elif p.exists() or p.is_symlink():
+            found.append((p, None))
+        else:
+            skipped.append((str(p), "no such file or folder"))
+    return _assign_ids(found), skipped
+
+
+def _assign_ids(found: list[tuple[Path, Path | None]]) -> list[InputFile]:
+    """doc_id = file stem; where two stems collide, the path relative to its root."""
+    stems: dict[str, int] = {}
+    for path, _ in found:
+        stems[path.stem] = stems.get(path.stem, 0) + 1
+    out = []
+    seen: set[str] = set()
+    for path, root in found:
+        if stems[path.stem] == 1:
+            doc_id = path.stem
+        else:
+            rel = path.relative_to(root) if root is not None else path
+            doc_id = rel.with_suffix("").as_posix().replace("/", "__")
+        base, n = doc_id, 2
+        while doc_id in seen:
+            doc_id, n = f"{base}~{n}", n + 1
+        seen.add(doc_id)
+        out.append(InputFile(path, doc_id))
+    return sorted(out, key=lambda f: f.doc_id)
+
+
+def read_bytes(path: Path) -> bytes:
+    return Path(path).read_bytes()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """UTF-8 text without BOM (repaired documents)."""
+    _atomic_write(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    _atomic_write(path, data)
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """UTF-8 with BOM, ``\\n`` line ends, no index: opens correctly in Excel."""
+    text = frame.to_csv(index=False, lineterminator="\n")
+    _atomic_write(path, ("\ufeff" + text).encode("utf-8"))
+
+
+def read_csv(path: Path, **kw) -> pd.DataFrame:
+    """Read a table written by ``write_csv`` (the BOM is dropped; empty cells stay '')."""
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[], dtype=str, **kw)
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    import io as _io
+
+    buf = _io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    _atomic_write(path, buf.getvalue())
+
+
+def ensure_dir(path: Path) -> Path:
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return Path(path)
+
+
+def iter_lines(paths: Iterable[Path]) -> Iterable[str]:
+    for p in paths:
+        yield from Path(p).read_text(encoding="utf-8").splitlines()

@@ -1,0 +1,23 @@
+"""The foundation: the package imports quietly, the CLI runs end to end on the samples."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pipeline.cli import main
+from pipeline.io import read_csv
+
+
+def test_import_prints_nothing():
+    out = subprocess.run([sys.executable, "-c", "import pipeline"], capture_output=True, text=True)
+    assert out.stdout == "" and out.stderr == ""
+
+
+def test_repair_cli_writes_texts_and_repairs(tmp_path, raw_files):
+    rc = main(["repair", *map(str, raw_files), "--out", str(tmp_path), "--script", "keep"])
+    assert rc == 0
+    for f in raw_files:
+        assert (tmp_path / f"{f.stem}.txt").read_text(encoding="utf-8")
+    rep = read_csv(tmp_path / "repairs.csv")
+    assert {"doc_id", "rule", "start", "end", "before", "after"} <= set(rep.columns)
+    assert set(rep["doc_id"]) == {f.stem for f in raw_files}
