@@ -1,0 +1,55 @@
+"""Config: one frozen object, documented defaults, TOML + overrides, deprecations."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from pipeline.config import Config, load_config
+from pipeline.errors import ConfigError
+
+
+def test_defaults_suit_chinese_reports():
+    c = Config()
+    assert c.script == "simplified"
+    assert c.unrecoverable_mark == "□"
+    assert c.rules[0] == "fix_mojibake" and "recover_misaligned_gbk" in c.rules
+
+
+def test_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Config().script = "keep"  # type: ignore[misc]
+
+
+def test_bad_value_message_names_field_and_fix():
+    with pytest.raises(ConfigError) as e:
+        Config(script="cyrillic")
+    msg = str(e.value)
+    assert msg.startswith("script: expected one of simplified, traditional, keep; found 'cyrillic'")
+    assert "--script" in msg
+
+
+def test_toml_then_overrides(tmp_path):
+    p = tmp_path / "u.toml"
+    p.write_text('[ingest]\nscript = "keep"\n[run]\nworkers = 3\npatterns = ["*.txt", "*.text"]\n', encoding="utf-8")
+    c = load_config(p, workers=None, strict=True)
+    assert c.script == "keep" and c.workers == 3 and c.strict is True
+    assert c.patterns == ("*.txt", "*.text")
+
+
+def test_unknown_field_is_an_error_with_hint(tmp_path):
+    p = tmp_path / "u.toml"
+    p.write_text("scrpit = 'keep'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown name; check the spelling"):
+        load_config(p)
+
+
+def test_renamed_field_warns_and_still_works():
+    with pytest.warns(DeprecationWarning, match="'target_script' is now 'script'"):
+        c = Config().replace(target_script="keep")
+    assert c.script == "keep"
+
+
+def test_missing_config_file_message(tmp_path):
+    with pytest.raises(ConfigError, match="no such file; check the path given to --config"):
+        load_config(tmp_path / "nope.toml")
