@@ -1,0 +1,473 @@
+"""Classification: tag each item with its union function (codebook version 1).
+
+Two classifiers share one interface, ``predict(texts, parent_texts) -> list[ItemLabel]``:
+
+* ``DictionaryModel``: the codebook-cue lookup of ``pipeline.dictionary``, the
+  transparent baseline;
+* ``Classifier``: one scikit-learn ``Pipeline``: jieba word uni/bigrams (union
+  user dictionary, an explicitly built ``jieba.Tokenizer``), character 2–4-grams,
+  the parent heading's words, and the five dictionary scores, all TF-IDF /
+  scaled and stacked, then a linear SVM whose scores are calibrated to
+  probabilities (``CalibratedClassifierCV``, sigmoid).  Deterministic: no
+  shuffling, fixed seeds, training rows sorted by item id.  Persisted with joblib
+  together with the codebook version and a hash of the training data.
+
+``load_or_train(config)`` is what ``unionmine run`` calls once per worker.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .config import Config
+from .dictionary import (CUES_PATH, USERDICT_PATH, DictionaryClassifier, normalize_text, read_cues,
+                         read_userdict_terms)
+from .errors import ConfigError, InputFileError
+from .model import CODEBOOK_VERSION, LABELS, Item, ItemLabel
+
+#: the labels file shipped with the package's repository
+SHIPPED_LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "items_v1.csv"
+#: bump when features or estimator change, so cached models are retrained
+MODEL_FORMAT = "unionmine-classifier/1"
+N_TOP_TERMS = 5
+_PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】…—·,.;:?!\"'()[]<>-_/\\|%％ \t\n")
+
+
+# ------------------------------------------------------------------------------
+# building blocks (picklable: heavy parts are rebuilt lazily after loading)
+# ------------------------------------------------------------------------------
+class WordTokenizer:
+    """jieba word tokens with the union user dictionary, punctuation dropped.
+
+    The ``jieba.Tokenizer`` is built explicitly (never jieba's global default) or
+    passed in; it is not pickled: a loaded model rebuilds it on first use, once per
+    process, from the terms stored in the model.
+    """
+
+    def __init__(self, terms: Sequence[tuple[str, int | None, str | None]] | None = None, tokenizer: Any = None,
+                 empty_token: str | None = None):
+        self.terms = tuple(terms) if terms is not None else read_userdict_terms(USERDICT_PATH)
+        self.empty_token = empty_token
+        self._tokenizer = tokenizer
+        self._added = tokenizer is None
+
+    def __getstate__(self) -> dict:
+        return {"terms": self.terms, "empty_token": self.empty_token, "_tokenizer": None, "_added": True}
+
+    def with_empty_token(self, token: str) -> "WordTokenizer":
+        """The same tokenizer (sharing the jieba instance) that returns ``[token]`` for an empty text."""
+        other = WordTokenizer(self.terms, self._tokenizer, token)
+        other._added = self._added
+        return other
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            self._tokenizer = build_jieba(self.terms)
+        elif not self._added:  # a tokenizer passed in: make sure it knows the union terms
+            for word, freq, tag in self.terms:
+                self._tokenizer.add_word(word, freq, tag)
+            self._added = True
+        return self._tokenizer
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w for w in self.tokenizer.lcut(text) if w.strip() and not all(c in _PUNCT for c in w)]
+        if not words and self.empty_token:
+            return [self.empty_token]
+        return words
+
+
+def build_jieba(terms: Iterable[tuple[str, int | None, str | None]] | None = None):
+    """A fresh ``jieba.Tokenizer`` with the union terms added, its load message silenced."""
+    import logging
+
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for word, freq, tag in (terms if terms is not None else read_userdict_terms(USERDICT_PATH)):
+        tk.add_word(word, freq, tag)
+    return tk
+
+
+class DictionaryFeatures(BaseEstimator, TransformerMixin):
+    """The dictionary's five label scores, ``log1p``-scaled, as model features."""
+
+    def __init__(self, dictionary: DictionaryClassifier | None = None):
+        self.dictionary = dictionary
+
+    def fit(self, X, y=None):
+        self.dictionary_ = self.dictionary or DictionaryClassifier()
+        return self
+
+    def transform(self, X):
+        rows = [self.dictionary_.score(t).scores for t in _as_list(X)]
+        return sp.csr_matrix(np.log1p(np.array([[r[lab] for lab in LABELS] for r in rows], dtype=float)))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(list(LABELS), dtype=object)
+
+
+def _as_list(X) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        X = X.iloc[:, 0]
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in X]
+
+
+def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: DictionaryClassifier | None = None,
+                   calibration_folds: int = 3):
+    """The unfitted scikit-learn ``Pipeline`` (input: a frame with ``text`` and ``parent_text``)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    words = word_tokenizer or WordTokenizer()
+    features = ColumnTransformer(
+        [("words", TfidfVectorizer(tokenizer=words, token_pattern=None, preprocessor=normalize_text,
+                                   lowercase=False, ngram_range=(1, 2), sublinear_tf=True), "text"),
+         ("chars", TfidfVectorizer(analyzer="char", preprocessor=normalize_text, lowercase=False,
+                                   ngram_range=(2, 4), sublinear_tf=True, min_df=2), "text"),
+         ("parent", TfidfVectorizer(tokenizer=words.with_empty_token("<top>"), token_pattern=None, preprocessor=normalize_text,
+                                    lowercase=False, sublinear_tf=True), "parent_text"),
+         ("cues", DictionaryFeatures(dictionary), "text")],
+        transformer_weights={"words": 1.0, "chars": 1.0, "parent": 0.4, "cues": 0.6})
+    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
+    clf = CalibratedClassifierCV(svm, method="sigmoid",
+                                 cv=StratifiedKFold(n_splits=calibration_folds, shuffle=False))
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+# ------------------------------------------------------------------------------
+# training data
+# ------------------------------------------------------------------------------
+def training_frame(labels: pd.DataFrame, where: str = "labels") -> pd.DataFrame:
+    """Rows usable for training: text, parent_text, primary_label (sorted by item id).
+
+    Rows without a primary label (``NA`` or empty: titles, boilerplate) are dropped;
+    an unknown label is an error.
+    """
+    for col in ("text", "primary_label"):
+        if col not in labels.columns:
+            raise InputFileError(where, f"a column '{col}'", f"columns {', '.join(map(str, labels.columns))}",
+                                 "use a file written by the labelling workflow (docs/classify.md)", kind="labels")
+    df = labels.copy()
+    df["primary_label"] = df["primary_label"].fillna("").astype(str).str.strip()
+    df = df[~df["primary_label"].isin(["", "NA", "na", "N/A"])]
+    bad = sorted(set(df["primary_label"]) - set(LABELS))
+    if bad:
+        raise InputFileError(where, f"primary_label one of {', '.join(LABELS)}", f"{', '.join(bad)}",
+                             "correct those rows (the codebook lists the labels)", kind="labels")
+    if "parent_text" not in df.columns:
+        df["parent_text"] = ""
+    if "item_id" not in df.columns:
+        df["item_id"] = [f"row{i:06d}" for i in range(len(df))]
+    if "doc_id" not in df.columns:
+        df["doc_id"] = ""
+    df["text"] = df["text"].fillna("").astype(str)
+    df["parent_text"] = df["parent_text"].fillna("").astype(str)
+    df = df[df["text"].str.strip() != ""]
+    return df.sort_values(["item_id", "text"], kind="mergesort").reset_index(drop=True)
+
+
+def training_hash(frame: pd.DataFrame) -> str:
+    """sha256 of the training rows (item_id, text, parent_text, primary_label) and the resources."""
+    h = hashlib.sha256()
+    h.update(MODEL_FORMAT.encode())
+    for p in (CUES_PATH, USERDICT_PATH):
+        h.update(Path(p).read_bytes())
+    for row in frame[["item_id", "text", "parent_text", "primary_label"]].itertuples(index=False):
+        h.update(json.dumps(list(row), ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------
+# the classifiers
+# ------------------------------------------------------------------------------
+@dataclass
+class Classifier:
+    """A fitted model with what is needed to trust it later."""
+
+    pipeline: Any
+    codebook_version: str
+    training_hash: str
+    n_training: int
+    classes: tuple[str, ...]
+    secondary_threshold: float = 0.35
+    meta: dict = field(default_factory=dict)
+    name: str = "model"
+
+    # -- training --------------------------------------------------------------
+    @classmethod
+    def train(cls, labels: pd.DataFrame, config: Config | None = None, tokenizer: Any = None,
+              where: str = "labels") -> "Classifier":
+        """Fit on a labels table (``text``, ``primary_label``, optional ``parent_text``)."""
+        import sklearn
+
+        config = config or Config()
+        df = training_frame(labels, where)
+        counts = df["primary_label"].value_counts()
+        rare = sorted(counts[counts < 2].index)
+        if rare:
+            warnings.warn(f"{where}: labels {', '.join(rare)} have fewer than 2 examples and are not learnt; "
+                          "code more items with them", UserWarning, stacklevel=2)
+            df = df[~df["primary_label"].isin(rare)].reset_index(drop=True)
+            counts = df["primary_label"].value_counts()
+        if len(counts) < 2:
+            raise InputFileError(where, "examples of at least 2 labels", f"{len(counts)} label(s), {len(df)} rows",
+                                 "code more items before training", kind="labels")
+        folds = int(min(3, counts.min()))
+        pipe = build_pipeline(WordTokenizer(tokenizer=tokenizer), calibration_folds=folds)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*did not converge.*")
+            pipe.fit(df[["text", "parent_text"]], df["primary_label"].to_numpy())
+        model = cls(pipeline=pipe, codebook_version=CODEBOOK_VERSION, training_hash=training_hash(df),
+                    n_training=len(df), classes=tuple(pipe.classes_),
+                    secondary_threshold=config.secondary_threshold,
+                    meta={"format": MODEL_FORMAT, "sklearn": sklearn.__version__,
+                          "label_counts": {k: int(v) for k, v in counts.sort_index().items()}})
+        model._explainer()
+        return model
+
+    # -- prediction ------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str], parent_texts: Sequence[str] | None = None) -> np.ndarray:
+        """Calibrated probabilities, columns in ``self.classes`` order."""
+        return self.pipeline.predict_proba(_frame(texts, parent_texts))
+
+    def predict(self, texts: Sequence[str], parent_texts: Sequence[str] | None = None,
+                item_ids: Sequence[str] | None = None, explain: bool = True) -> list[ItemLabel]:
+        """One ``ItemLabel`` per text: primary, secondary (p ≥ threshold), confidence, top terms."""
+        texts = list(texts)
+        if not texts:
+            return []
+        X = _frame(texts, parent_texts)
+        Xt = self.pipeline[:-1].transform(X)
+        proba = self.pipeline[-1].predict_proba(Xt)
+        ids = list(item_ids) if item_ids is not None else [""] * len(texts)
+        out = []
+        for i, p in enumerate(proba):
+            k = int(np.argmax(p))
+            primary = self.classes[k]
+            secondary = tuple(lab for lab in LABELS if lab != primary and lab in self.classes
+                              and p[self.classes.index(lab)] >= self.secondary_threshold)
+            terms = self._top_terms(Xt[i], k, texts[i]) if explain else ()
+            out.append(ItemLabel(ids[i], primary, secondary, float(round(p[k], 4)), terms, self.name))
+        return out
+
+    # -- explanation -----------------------------------------------------------
+    def _explainer(self):
+        """Mean coefficients of the calibrated folds' SVMs and the feature names."""
+        if getattr(self, "_coef", None) is None:
+            clf = self.pipeline[-1]
+            coefs = []
+            for cc in clf.calibrated_classifiers_:
+                c = np.asarray(cc.estimator.coef_)
+                coefs.append(np.vstack([-c[0], c[0]]) if c.shape[0] == 1 else c)
+            self._coef = np.mean(coefs, axis=0)
+            self._names = list(self.pipeline[0].get_feature_names_out())
+            self._dictionary = DictionaryClassifier()
+        return self._coef, self._names
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for k in ("_coef", "_names", "_dictionary"):
+            state.pop(k, None)
+        return state
+
+    def _top_terms(self, row, k: int, text: str) -> tuple[str, ...]:
+        coef, names = self._explainer()
+        row = row.tocsr() if sp.issparse(row) else sp.csr_matrix(row)
+        contrib = row.data * coef[k, row.indices]
+        order = np.argsort(-contrib, kind="stable")
+        terms: list[str] = []
+        for j in order:
+            if contrib[j] <= 0 or len(terms) >= N_TOP_TERMS:
+                break
+            block, _, term = names[row.indices[j]].partition("__")
+            if block == "cues":
+                new = [t for t in self._dictionary.score(text).top_terms if t not in terms] if term == self.classes[k] else []
+                new = [f"{t}" for t in new[:2]] or [f"[{term}]"]
+            elif block == "parent":
+                new = [f"parent:{term}"]
+            else:
+                new = [term]
+            for t in new:
+                if len(terms) < N_TOP_TERMS and not any(t in s or s in t for s in terms):
+                    terms.append(t)
+        return tuple(terms)
+
+    # -- persistence -----------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """joblib bundle: the pipeline plus codebook version, training hash, versions."""
+        import joblib
+
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"format": MODEL_FORMAT, "classifier": self}, tmp, compress=3)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Classifier":
+        """Load a saved model; refuse one coded under another codebook version."""
+        import joblib
+        import sklearn
+
+        path = Path(path)
+        try:
+            bundle = joblib.load(path)
+        except FileNotFoundError:
+            raise ConfigError(str(path), "a model file written by 'unionmine train'", "no such file",
+                              "train one with 'unionmine train --labels FILE --model PATH'") from None
+        except Exception as e:
+            raise ConfigError(str(path), "a joblib model file written by 'unionmine train'",
+                              f"an unreadable file ({type(e).__name__})", "train the model again") from None
+        if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
+            found = bundle.get("format") if isinstance(bundle, dict) else type(bundle).__name__
+            raise ConfigError(str(path), f"model format {MODEL_FORMAT}", repr(found),
+                              "train the model again with this version of unionmine")
+        model: Classifier = bundle["classifier"]
+        if model.codebook_version != CODEBOOK_VERSION:
+            raise ConfigError(str(path), f"a model trained under codebook version {CODEBOOK_VERSION}",
+                              f"codebook version {model.codebook_version}",
+                              "retrain it on labels coded with the current codebook")
+        if model.meta.get("sklearn") != sklearn.__version__:
+            warnings.warn(f"{path}: trained with scikit-learn {model.meta.get('sklearn')}, running "
+                          f"{sklearn.__version__}; retrain if predictions look wrong", UserWarning, stacklevel=2)
+        return model
+
+
+class DictionaryModel:
+    """The dictionary baseline behind the same ``predict`` interface."""
+
+    name = "dictionary"
+    classes = LABELS
+
+    def __init__(self, dictionary: DictionaryClassifier | None = None):
+        self.dictionary = dictionary or DictionaryClassifier()
+
+    def predict(self, texts: Sequence[str], parent_texts: Sequence[str] | None = None,
+                item_ids: Sequence[str] | None = None, explain: bool = True) -> list[ItemLabel]:
+        ids = list(item_ids) if item_ids is not None else [""] * len(texts)
+        out = []
+        for i, t in enumerate(texts):
+            r = self.dictionary.score(t)
+            out.append(ItemLabel(ids[i], r.primary_label, r.secondary_labels, round(r.confidence, 4),
+                                 r.top_terms if explain else (), self.name))
+        return out
+
+
+def _frame(texts: Sequence[str], parent_texts: Sequence[str] | None) -> pd.DataFrame:
+    texts = ["" if t is None else str(t) for t in texts]
+    parents = ["" if p is None else str(p) for p in parent_texts] if parent_texts is not None else [""] * len(texts)
+    if len(parents) != len(texts):
+        raise ConfigError("parent_texts", f"{len(texts)} parent texts (one per text)", f"{len(parents)}",
+                          "pass one parent text per item ('' for top-level items)")
+    return pd.DataFrame({"text": texts, "parent_text": parents})
+
+
+# ------------------------------------------------------------------------------
+# the stage and the model cache
+# ------------------------------------------------------------------------------
+def classify_items(items: Sequence[Item], classifier) -> list[ItemLabel]:
+    """The stage: one ``ItemLabel`` per item, the parent heading's text as context."""
+    by_id = {it.item_id: it for it in items}
+    parents = [by_id[it.parent_id].text if it.parent_id in by_id else "" for it in items]
+    return classifier.predict([it.text for it in items], parents, [it.item_id for it in items])
+
+
+def default_cache_dir() -> Path:
+    """Where trained-on-the-fly models live: $UNIONMINE_CACHE, else $XDG_CACHE_HOME/unionmine, else ~/.cache/unionmine."""
+    env = os.environ.get("UNIONMINE_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "unionmine"
+
+
+def read_labels(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A labels CSV (UTF-8, BOM optional) as strings."""
+    from . import io as uio
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(str(path), "a labels CSV (item_id, text, primary_label, …)", "no such file",
+                             "check the path, or create it with 'unionmine label export'", kind="labels")
+    return uio.read_csv(path)
+
+
+def load_or_train(config: Config | None = None, labels_path: str | os.PathLike[str] | None = None,
+                  cache_dir: str | os.PathLike[str] | None = None, tokenizer: Any = None) -> Classifier:
+    """The model for ``unionmine run``: load ``config.model_path``, or train and cache it.
+
+    * ``config.model_path`` set and present: load it (codebook version checked);
+    * ``config.model_path`` set but missing: train from the labels, save it there;
+    * ``config.model_path`` None: train from the labels once and keep the model in
+      ``cache_dir`` (default ``default_cache_dir()``) under a name made of the codebook
+      version and the training hash, so that edited labels retrain automatically.
+    Labels default to the shipped ``data/labels/items_v1.csv``.
+    """
+    config = config or Config()
+    if config.model_path and Path(config.model_path).is_file():
+        model = Classifier.load(config.model_path)
+        model.secondary_threshold = config.secondary_threshold
+        return model
+    lpath = Path(labels_path) if labels_path else SHIPPED_LABELS
+    labels = read_labels(lpath)
+    frame = training_frame(labels, str(lpath))
+    if config.model_path:
+        target = Path(config.model_path)
+    else:
+        key = training_hash(frame)[:16]
+        target = Path(cache_dir) if cache_dir else default_cache_dir()
+        target = target / f"classifier-cb{CODEBOOK_VERSION}-{key}.joblib"
+        if target.is_file():
+            try:
+                model = Classifier.load(target)
+                model.secondary_threshold = config.secondary_threshold
+                return model
+            except ConfigError:
+                pass  # an unreadable or stale cache entry: train again below
+    model = Classifier.train(labels, config, tokenizer=tokenizer, where=str(lpath))
+    try:
+        model.save(target)
+    except OSError as e:  # a read-only cache never stops a run
+        warnings.warn(f"{target}: could not save the trained model ({e.strerror}); set UNIONMINE_CACHE "
+                      "to a writable folder", UserWarning, stacklevel=2)
+    return model
+
+
+def label_rows(labels: Sequence[ItemLabel]) -> list[dict]:
+    """The columns added to a table: primary_label, secondary_labels, confidence, top_terms, model."""
+    return [{"primary_label": lab.primary_label, "secondary_labels": ";".join(lab.secondary_labels),
+             "confidence": round(lab.confidence, 4), "top_terms": ";".join(lab.top_terms), "model": lab.model}
+            for lab in labels]
+
+
+def classify_frame(frame: pd.DataFrame, classifier, where: str = "items") -> pd.DataFrame:
+    """The input rows with the label columns added (``unionmine classify``)."""
+    if "text" not in frame.columns:
+        raise InputFileError(where, "a column 'text'", f"columns {', '.join(map(str, frame.columns))}",
+                             "rename the item text column to 'text'", kind="input")
+    texts = frame["text"].fillna("").astype(str).tolist()
+    parents = frame["parent_text"].fillna("").astype(str).tolist() if "parent_text" in frame.columns else None
+    ids = frame["item_id"].astype(str).tolist() if "item_id" in frame.columns else None
+    labels = classifier.predict(texts, parents, ids)
+    added = pd.DataFrame(label_rows(labels), index=frame.index)
+    out = frame.drop(columns=[c for c in added.columns if c in frame.columns])
+    return pd.concat([out, added], axis=1)
