@@ -1,0 +1,465 @@
+"""Comparative statistics of union functions: shares, tests of difference, drill-down.
+
+Input is the three tables a run writes (documents.csv, articles.csv, items.csv)
+as DataFrames; output is tidy DataFrames.  Nothing here touches the disk.
+
+Counting rules (the defaults every table states):
+
+* one row per **item** that is not a heading (``is_heading`` false) — headings
+  only with ``include_headings=True``;
+* **near-duplicates once**: an item whose ``duplicate_of`` is set, or that sits
+  in an article whose ``duplicate_of`` is set, is dropped (``keep_duplicates``
+  keeps them);
+* ``labels="primary"`` counts each item once under its primary label, so the
+  shares of a group sum to one; ``labels="any"`` counts an item under its
+  primary and each secondary label, so a share is "items with this label among
+  the group's items" and the shares of a group may sum to more than one.
+
+Confidence intervals are 95 % **Wilson score** intervals
+(``statsmodels.stats.proportion.proportion_confint(method="wilson")``) by
+default; ``ci="bootstrap"`` gives percentile intervals from a cluster bootstrap
+that resamples whole documents (items of one document are not independent).
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .model import LABELS
+
+#: groupings the shares and tests are computed for
+GROUPINGS: tuple[str, ...] = ("doc_id", "article_id", "sector", "year", "doc_type")
+#: value used for a group whose metadata is empty
+UNKNOWN = "unknown"
+#: value of ``group`` in the pooled row of every share table
+ALL = "(all)"
+#: expected count under which a chi-square cell is "small" (Cochran's rule)
+MIN_EXPECTED = 5.0
+
+
+# ------------------------------------------------------------------------------
+# the analysis frame: items with their groups, filtered by the counting rules
+# ------------------------------------------------------------------------------
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(s.notna(), "").astype(str).str.strip()
+
+
+def _as_bool(s: pd.Series) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    return _text(s).str.lower().isin({"true", "1", "yes", "y", "t"})
+
+
+def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{name} table", f"columns {', '.join(columns)}",
+                          f"no column {', '.join(missing)}",
+                          f"pass the {name}.csv written by 'unionmine run' or 'unionmine segment'")
+
+
+def attach_groups(documents: pd.DataFrame | None, articles: pd.DataFrame | None,
+                  items: pd.DataFrame) -> pd.DataFrame:
+    """Items with ``article_id``, ``sector``, ``year``, ``doc_type`` and ``article_duplicate_of``.
+
+    Metadata comes from the item's article; where the article has none, from its
+    document; where neither has it, ``unknown``.
+    """
+    _require(items, "items", ("item_id", "doc_id", "article"))
+    out = items.copy()
+    out["doc_id"] = _text(out["doc_id"])
+    out["article"] = _text(out["article"])
+    meta = ("sector", "year", "doc_type")
+    for c in meta:
+        out = out.drop(columns=c) if c in out.columns else out
+    if articles is not None and len(articles.columns):
+        _require(articles, "articles", ("doc_id", "article"))
+        a = articles.copy()
+        a["doc_id"], a["article"] = _text(a["doc_id"]), _text(a["article"])
+        if "article_id" not in a.columns:
+            a["article_id"] = a["doc_id"] + ":" + a["article"]
+        a = a.rename(columns={"duplicate_of": "article_duplicate_of"})
+        keep = ["doc_id", "article", "article_id"] + [c for c in (*meta, "article_duplicate_of") if c in a.columns]
+        if "article_id" in out.columns:
+            out = out.drop(columns="article_id")
+        out = out.merge(a[keep].drop_duplicates(["doc_id", "article"]), on=["doc_id", "article"], how="left")
+    if "article_id" not in out.columns:
+        out["article_id"] = out["doc_id"] + ":" + out["article"]
+    out["article_id"] = _text(out["article_id"])
+    out.loc[out["article_id"] == "", "article_id"] = out["doc_id"] + ":" + out["article"]
+    docs = None
+    if documents is not None and len(documents.columns):
+        _require(documents, "documents", ("doc_id",))
+        docs = documents.copy()
+        docs["doc_id"] = _text(docs["doc_id"])
+        docs = docs.drop_duplicates("doc_id").set_index("doc_id")
+    for c in meta:
+        value = _text(out[c]) if c in out.columns else pd.Series("", index=out.index)
+        if docs is not None and c in docs.columns:
+            fallback = out["doc_id"].map(_text(docs[c])).fillna("")
+            value = value.where(value != "", fallback)
+        out[c] = value.where(value != "", UNKNOWN)
+    out["article_duplicate_of"] = (_text(out["article_duplicate_of"]) if "article_duplicate_of" in out.columns
+                                   else "")
+    return out
+
+
+def select_items(frame: pd.DataFrame, *, keep_duplicates: bool = False,
+                 include_headings: bool = False) -> pd.DataFrame:
+    """Apply the counting rules: drop headings and near-duplicates unless asked not to."""
+    keep = pd.Series(True, index=frame.index)
+    if not include_headings and "is_heading" in frame.columns:
+        keep &= ~_as_bool(frame["is_heading"])
+    if not keep_duplicates:
+        for col in ("duplicate_of", "article_duplicate_of"):
+            if col in frame.columns:
+                keep &= _text(frame[col]) == ""
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def analysis_frame(documents: pd.DataFrame | None, articles: pd.DataFrame | None, items: pd.DataFrame, *,
+                   keep_duplicates: bool = False, include_headings: bool = False) -> pd.DataFrame:
+    """The items the statistics count, each with its groups (one call for notebooks)."""
+    return select_items(attach_groups(documents, articles, items),
+                        keep_duplicates=keep_duplicates, include_headings=include_headings)
+
+
+def label_long(frame: pd.DataFrame, labels: str = "primary") -> pd.DataFrame:
+    """One row per (item, label) counted: the primary label, or with ``any`` also the secondary ones."""
+    if labels not in ("primary", "any"):
+        raise ConfigError("labels", "primary or any", repr(labels), "pass labels='primary' or labels='any'")
+    _require(frame, "items", ("primary_label",))
+    primary = _text(frame["primary_label"])
+    unlabelled = int((primary == "").sum())
+    if unlabelled:
+        warnings.warn(f"items: {unlabelled} item(s) have no primary_label and are left out of the statistics; "
+                      "run 'unionmine classify' (or 'unionmine run') first", stacklevel=2)
+    out = frame.assign(label=primary)
+    if labels == "any" and "secondary_labels" in frame.columns:
+        sec = _text(frame["secondary_labels"]).str.split(";")
+        extra = frame.assign(label=sec).explode("label")
+        extra["label"] = _text(extra["label"])
+        out = pd.concat([out, extra], ignore_index=True)
+    out = out[out["label"] != ""]
+    return out.drop_duplicates(["item_id", "label"]).reset_index(drop=True)
+
+
+def label_order(found) -> list[str]:
+    """The five codebook labels in codebook order, then any other label found (sorted)."""
+    extra = sorted(set(found) - set(LABELS))
+    return list(LABELS) + extra
+
+
+def _check_by(frame: pd.DataFrame, by: str) -> None:
+    if by not in frame.columns:
+        raise ConfigError("by", f"a column of the analysis frame ({', '.join(GROUPINGS)})", repr(by),
+                          "pass --by sector|year|doc_type|doc_id|article_id")
+
+
+# ------------------------------------------------------------------------------
+# shares with confidence intervals
+# ------------------------------------------------------------------------------
+def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval (statsmodels); (nan, nan) where ``nobs`` is 0."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    count, nobs = np.asarray(count, float), np.asarray(nobs, float)
+    safe = np.where(nobs > 0, nobs, 1.0)
+    lo, hi = proportion_confint(count, safe, alpha=alpha, method="wilson")
+    return np.where(nobs > 0, lo, np.nan), np.where(nobs > 0, hi, np.nan)
+
+
+def _bootstrap_interval(sub: pd.DataFrame, cluster: str, label_list: list[str], alpha: float,
+                        n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of each label's share, resampling whole clusters (documents)."""
+    n_per = sub.groupby(cluster)["item_id"].nunique()
+    counts = (sub.groupby([cluster, "label"]).size().unstack(fill_value=0)
+              .reindex(index=n_per.index, columns=label_list, fill_value=0))
+    c, n = counts.to_numpy(float), n_per.to_numpy(float)
+    idx = rng.integers(0, len(n), size=(n_boot, len(n)))
+    tot = n[idx].sum(axis=1)
+    shares = c[idx].sum(axis=1) / np.where(tot > 0, tot, 1)[:, None]
+    lo, hi = np.quantile(shares, [alpha / 2, 1 - alpha / 2], axis=0)
+    return lo, hi
+
+
+def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci: str = "wilson",
+                    alpha: float = 0.05, n_boot: int = 2000, seed: int = 0,
+                    include_all: bool = True) -> pd.DataFrame:
+    """Counts and shares of each label per group, with a (1 - alpha) confidence interval.
+
+    One row per (group, label), every codebook label present even at count 0, so
+    that with ``labels="primary"`` the shares of a group sum to one.  With
+    ``include_all`` a pooled group ``(all)`` comes last.
+    """
+    _check_by(frame, by)
+    if ci not in ("wilson", "bootstrap"):
+        raise ConfigError("ci", "wilson or bootstrap", repr(ci), "pass ci='wilson' or ci='bootstrap'")
+    long = label_long(frame, labels)
+    base = frame[_text(frame["primary_label"]) != ""] if "primary_label" in frame.columns else frame
+    label_list = label_order(long["label"].unique())
+    groups = sorted(_text(base[by]).unique())
+    parts = [(g, base[_text(base[by]) == g], long[_text(long[by]) == g]) for g in groups]
+    if include_all:
+        parts.append((ALL, base, long))
+    cluster = "item_id" if by in ("doc_id", "article_id") else "doc_id"
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g, items_g, long_g in parts:
+        n = items_g["item_id"].nunique()
+        counts = long_g.groupby("label")["item_id"].nunique().reindex(label_list, fill_value=0)
+        share = counts.to_numpy(float) / n if n else np.full(len(label_list), np.nan)
+        if ci == "wilson" or n == 0:
+            lo, hi = wilson_interval(counts.to_numpy(), np.full(len(label_list), n), alpha)
+            method = "wilson"
+        else:
+            lo, hi = _bootstrap_interval(long_g, cluster, label_list, alpha, n_boot, rng)
+            method = f"bootstrap over {'documents' if cluster == 'doc_id' else 'items'} (B={n_boot}, seed={seed})"
+        n_docs = items_g["doc_id"].nunique() if "doc_id" in items_g.columns else np.nan
+        for k, lab in enumerate(label_list):
+            rows.append({"grouping": by, "group": g, "label": lab, "count": int(counts.iloc[k]), "n_items": n,
+                         "share": share[k], "ci_low": lo[k], "ci_high": hi[k], "n_documents": n_docs,
+                         "labels": labels, "ci_method": method})
+    return pd.DataFrame(rows, columns=["grouping", "group", "label", "count", "n_items", "share", "ci_low",
+                                       "ci_high", "n_documents", "labels", "ci_method"])
+
+
+def crosstab(frame: pd.DataFrame, by: str, labels: str = "primary") -> pd.DataFrame:
+    """Observed counts: groups (rows, sorted) × labels (columns, codebook order)."""
+    _check_by(frame, by)
+    long = label_long(frame, labels)
+    tab = pd.crosstab(_text(long[by]), long["label"])
+    tab = tab.reindex(columns=label_order(tab.columns), fill_value=0).sort_index()
+    tab.index.name, tab.columns.name = by, "label"
+    return tab
+
+
+# ------------------------------------------------------------------------------
+# chi-square test of independence
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChiSquareResult:
+    """A chi-square test of independence of function × group, with its cell statistics."""
+
+    grouping: str
+    observed: pd.DataFrame
+    expected: pd.DataFrame
+    residuals: pd.DataFrame           # Pearson residuals (O - E) / sqrt(E)
+    adjusted_residuals: pd.DataFrame  # standardized (adjusted) residuals, ~N(0, 1) under independence
+    chi2: float
+    dof: int
+    p_value: float
+    cramers_v: float
+    n: int
+    min_expected: float
+    share_expected_below_5: float
+    p_value_exact: float = float("nan")
+    exact_method: str = ""
+    n_permutations: int = 0
+    labels: str = "primary"
+    warning: str = ""
+    dropped: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def small_expected(self) -> bool:
+        """Cochran's rule fails: an expected count below 1, or more than 20 % below 5."""
+        return self.min_expected < 1 or self.share_expected_below_5 > 0.2
+
+    def summary(self) -> dict:
+        return {"grouping": self.grouping, "labels": self.labels, "n": self.n,
+                "n_groups": self.observed.shape[0], "n_labels": self.observed.shape[1],
+                "chi2": self.chi2, "dof": self.dof, "p_value": self.p_value, "cramers_v": self.cramers_v,
+                "min_expected": self.min_expected, "share_expected_below_5": self.share_expected_below_5,
+                "small_expected": self.small_expected, "p_value_exact": self.p_value_exact,
+                "exact_method": self.exact_method, "n_permutations": self.n_permutations,
+                "dropped": "; ".join(self.dropped), "warning": self.warning}
+
+    def cells(self) -> pd.DataFrame:
+        """One row per (group, label): observed, expected, Pearson and adjusted residuals."""
+        rows = []
+        for g in self.observed.index:
+            for lab in self.observed.columns:
+                rows.append({"grouping": self.grouping, "group": g, "label": lab,
+                             "observed": int(self.observed.loc[g, lab]), "expected": self.expected.loc[g, lab],
+                             "residual": self.residuals.loc[g, lab],
+                             "adjusted_residual": self.adjusted_residuals.loc[g, lab], "labels": self.labels})
+        return pd.DataFrame(rows, columns=["grouping", "group", "label", "observed", "expected", "residual",
+                                           "adjusted_residual", "labels"])
+
+
+def _chi2_stat(obs: np.ndarray) -> float:
+    n = obs.sum()
+    exp = np.outer(obs.sum(1), obs.sum(0)) / n
+    return float(((obs - exp) ** 2 / exp).sum())
+
+
+def permutation_p_value(observed: np.ndarray, n_permutations: int = 10000, seed: int = 0) -> float:
+    """Monte-Carlo p-value of the chi-square statistic with both margins fixed.
+
+    Each replicate shuffles the column (label) of every observation against its
+    row (group), which keeps both margins, as R's ``chisq.test(simulate.p.value=TRUE)``
+    does; p = (1 + #{X²* >= X²}) / (B + 1).
+    """
+    obs = np.asarray(observed, dtype=np.int64)
+    r, c = obs.shape
+    rows = np.repeat(np.repeat(np.arange(r), c), obs.ravel())
+    cols = np.repeat(np.tile(np.arange(c), r), obs.ravel())
+    n = rows.size
+    exp = np.outer(obs.sum(1), obs.sum(0)) / n
+    stat = float(((obs - exp) ** 2 / exp).sum())
+    rng = np.random.default_rng(seed)
+    hits, done, batch = 0, 0, max(1, min(n_permutations, 2_000_000 // max(n, 1)))
+    while done < n_permutations:
+        b = min(batch, n_permutations - done)
+        perm = np.argsort(rng.random((b, n)), axis=1)
+        cells = rows[None, :] * c + cols[perm]
+        tabs = np.stack([np.bincount(t, minlength=r * c) for t in cells]).reshape(b, r, c)
+        stats = (((tabs - exp) ** 2) / exp).sum(axis=(1, 2))
+        hits += int((stats >= stat - 1e-9 * max(1.0, stat)).sum())
+        done += b
+    return (1 + hits) / (n_permutations + 1)
+
+
+def chi_square_from_table(observed: pd.DataFrame, *, grouping: str = "", labels: str = "primary",
+                          exact: str = "auto", n_permutations: int = 10000, seed: int = 0) -> ChiSquareResult:
+    """Chi-square test of independence on a groups × labels table of counts.
+
+    Rows and columns that are all zero are dropped (their expected counts would
+    be 0) and listed in ``dropped``.  When expected counts are small (Cochran's
+    rule) or ``exact="always"``, an exact alternative is added: Fisher's exact
+    test for a 2 × 2 table, otherwise a Monte-Carlo permutation p-value.
+    """
+    from scipy import stats as ss
+
+    if exact not in ("auto", "always", "never"):
+        raise ConfigError("exact", "auto, always or never", repr(exact), "pass exact='auto'")
+    obs_df = observed.astype(np.int64)
+    dropped = [f"{obs_df.index.name or 'group'}={g}" for g in obs_df.index[obs_df.sum(axis=1) == 0]]
+    dropped += [f"label={c}" for c in obs_df.columns[obs_df.sum(axis=0) == 0]]
+    obs_df = obs_df.loc[obs_df.sum(axis=1) > 0, obs_df.sum(axis=0) > 0]
+    r, c = obs_df.shape
+    nan_df = obs_df.astype(float) * np.nan
+    if r < 2 or c < 2:
+        msg = (f"{grouping or 'table'}: a chi-square test needs at least 2 groups and 2 labels with counts; "
+               f"found {r} × {c}; compare a grouping with more than one group")
+        return ChiSquareResult(grouping, obs_df, nan_df, nan_df, nan_df, np.nan, 0, np.nan, np.nan,
+                               int(obs_df.to_numpy().sum()), np.nan, np.nan, labels=labels, warning=msg,
+                               dropped=tuple(dropped))
+    obs = obs_df.to_numpy()
+    n = int(obs.sum())
+    chi2, p, dof, exp = ss.chi2_contingency(obs, correction=False)
+    row_p, col_p = obs.sum(1) / n, obs.sum(0) / n
+    resid = (obs - exp) / np.sqrt(exp)
+    adj = (obs - exp) / np.sqrt(exp * np.outer(1 - row_p, 1 - col_p))
+    v = float(np.sqrt(chi2 / (n * (min(r, c) - 1))))
+    min_exp, share_lt5 = float(exp.min()), float((exp < MIN_EXPECTED).mean())
+    small = min_exp < 1 or share_lt5 > 0.2
+    notes = []
+    p_exact, method, n_perm = np.nan, "", 0
+    if exact == "always" or (exact == "auto" and small):
+        if (r, c) == (2, 2):
+            p_exact, method = float(ss.fisher_exact(obs)[1]), "fisher"
+        else:
+            p_exact = permutation_p_value(obs, n_permutations, seed)
+            method, n_perm = f"monte_carlo (seed={seed})", n_permutations
+    if small:
+        notes.append(f"{grouping or 'table'}: expected counts of at least 5 in 80 % of cells and at least 1 "
+                     f"in all (Cochran); found {share_lt5:.0%} of cells below 5 and a minimum of {min_exp:.2f}; "
+                     + ("read p_value_exact instead of p_value" if method else "pass exact='auto' for an exact p-value"))
+    if labels == "any":
+        notes.append("labels='any' counts an item once per label, so observations are not independent "
+                     "and the p-value is approximate")
+    return ChiSquareResult(grouping, obs_df,
+                           pd.DataFrame(exp, index=obs_df.index, columns=obs_df.columns),
+                           pd.DataFrame(resid, index=obs_df.index, columns=obs_df.columns),
+                           pd.DataFrame(adj, index=obs_df.index, columns=obs_df.columns),
+                           float(chi2), int(dof), float(p), v, n, min_exp, share_lt5, p_exact, method, n_perm,
+                           labels, " | ".join(notes), tuple(dropped))
+
+
+def chi_square_test(frame: pd.DataFrame, by: str, *, labels: str = "primary", exact: str = "auto",
+                    n_permutations: int = 10000, seed: int = 0, warn: bool = True) -> ChiSquareResult:
+    """Chi-square test of independence of function × ``by`` on the analysis frame."""
+    res = chi_square_from_table(crosstab(frame, by, labels), grouping=by, labels=labels, exact=exact,
+                                n_permutations=n_permutations, seed=seed)
+    if warn and res.warning:
+        warnings.warn(res.warning, stacklevel=2)
+    return res
+
+
+# ------------------------------------------------------------------------------
+# two groups
+# ------------------------------------------------------------------------------
+def compare_two_groups(frame: pd.DataFrame, by: str, a: str, b: str, *, labels: str = "primary",
+                       alpha: float = 0.05) -> pd.DataFrame:
+    """Label by label, is the share in group ``a`` different from group ``b``?
+
+    Difference of shares with a Newcombe (hybrid score) interval, Fisher's exact
+    two-sided p-value on the 2 × 2 table (label vs not, a vs b), and Holm-adjusted
+    p-values over the labels.
+    """
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    _check_by(frame, by)
+    long = label_long(frame, labels)
+    base = frame[_text(frame["primary_label"]) != ""]
+    present = set(_text(base[by]))
+    for g in (a, b):
+        if g not in present:
+            raise ConfigError(f"group {g!r}", f"a value of {by} ({', '.join(sorted(present)[:10])}…)",
+                              "no such group", "check the spelling against the shares table")
+    n_a = base.loc[_text(base[by]) == a, "item_id"].nunique()
+    n_b = base.loc[_text(base[by]) == b, "item_id"].nunique()
+    rows = []
+    for lab in label_order(long["label"].unique()):
+        hit = long[long["label"] == lab]
+        ca = hit.loc[_text(hit[by]) == a, "item_id"].nunique()
+        cb = hit.loc[_text(hit[by]) == b, "item_id"].nunique()
+        lo, hi = confint_proportions_2indep(ca, n_a, cb, n_b, method="newcomb", compare="diff", alpha=alpha)
+        p = fisher_exact([[ca, n_a - ca], [cb, n_b - cb]])[1]
+        rows.append({"grouping": by, "group_a": a, "group_b": b, "label": lab, "count_a": ca, "n_a": n_a,
+                     "share_a": ca / n_a, "count_b": cb, "n_b": n_b, "share_b": cb / n_b,
+                     "diff": ca / n_a - cb / n_b, "diff_ci_low": float(lo), "diff_ci_high": float(hi),
+                     "p_value": float(p), "labels": labels})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = multipletests(out["p_value"], method="holm")[1]
+    return out
+
+
+def compare_all_pairs(frame: pd.DataFrame, by: str, *, labels: str = "primary",
+                      alpha: float = 0.05, max_groups: int = 30) -> pd.DataFrame:
+    """``compare_two_groups`` for every pair of known groups; Holm adjustment over all rows."""
+    from statsmodels.stats.multitest import multipletests
+
+    groups = sorted(g for g in _text(frame.loc[_text(frame["primary_label"]) != "", by]).unique() if g != UNKNOWN)
+    columns = ["grouping", "group_a", "group_b", "label", "count_a", "n_a", "share_a", "count_b", "n_b",
+               "share_b", "diff", "diff_ci_low", "diff_ci_high", "p_value", "labels", "p_holm"]
+    if len(groups) < 2 or len(groups) > max_groups:
+        return pd.DataFrame(columns=columns)
+    parts = [compare_two_groups(frame, by, a, b, labels=labels, alpha=alpha)
+             for a, b in itertools.combinations(groups, 2)]
+    out = pd.concat(parts, ignore_index=True)
+    out["p_holm"] = multipletests(out["p_value"], method="holm")[1]
+    return out[columns]
+
+
+# ------------------------------------------------------------------------------
+# drill-down
+# ------------------------------------------------------------------------------
+def items_behind(frame: pd.DataFrame, by: str, group: str, label: str | None = None, *,
+                 labels: str = "primary") -> pd.DataFrame:
+    """The items counted in one cell of a share or chi-square table (``group`` × ``label``)."""
+    _check_by(frame, by)
+    long = label_long(frame, labels)
+    hit = long if group == ALL else long[_text(long[by]) == str(group)]
+    if label is not None:
+        hit = hit[hit["label"] == label]
+    ids = list(dict.fromkeys(hit["item_id"]))
+    return frame.set_index("item_id").loc[ids].reset_index()

@@ -1,0 +1,270 @@
+"""pipeline.stats: every statistic against a hand-computed value and against scipy/statsmodels."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as ss
+
+from pipeline import stats
+from pipeline.errors import ConfigError
+
+
+def synthetic_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """documents, articles, items as a run writes them (all strings, as read_csv returns).
+
+    Counted by default (no headings, no duplicates): health = d1 (4) + d3 (3) items,
+    school = d2 (4) items.  d1's second article is a near-duplicate of its first;
+    d3:1:4 is a near-duplicate item; d1:1:1 is a heading.
+    """
+    documents = pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "year": ["2012", "2013", "2013"],
+                              "sector": ["health", "school", "health"], "doc_type": ["plan", "summary", "plan"]})
+    articles = pd.DataFrame({
+        "article_id": ["d1:1", "d1:2", "d2:1", "d3:1"], "doc_id": ["d1", "d1", "d2", "d3"],
+        "article": ["1", "2", "1", "1"], "title": ["a", "a", "b", "c"],
+        "year": ["2012", "2012", "2013", ""], "sector": ["health", "health", "school", ""],
+        "doc_type": ["plan", "plan", "summary", "plan"], "duplicate_of": ["", "d1:1", "", ""]})
+    rows = [
+        ("d1:1:1", "d1", "1", "1", True, "一、加强工会组织建设", "organization", "", ""),
+        ("d1:1:1.1", "d1", "1", "1.1", False, "发展会员，建立工会小组，发展会员", "organization", "", ""),
+        ("d1:1:1.2", "d1", "1", "1.2", False, "规范工会经费审查制度", "organization", "", ""),
+        ("d1:1:2", "d1", "1", "2", False, "开展送温暖活动，慰问困难职工", "welfare", "culture", ""),
+        ("d1:1:3", "d1", "1", "3", False, "组织职工运动会和文艺演出", "culture", "", ""),
+        ("d1:2:1", "d1", "2", "1", False, "发展会员，建立工会小组", "organization", "", "d1:1:1.1"),
+        ("d2:1:1", "d2", "1", "1", False, "召开教代会，推进校务公开", "rights", "", ""),
+        ("d2:1:2", "d2", "1", "2", False, "开展教师节庆祝活动，文艺演出", "culture", "", ""),
+        ("d2:1:3", "d2", "1", "3", False, "慰问退休教师", "welfare", "", ""),
+        ("d2:1:4", "d2", "1", "4", False, "慰问生病教师，送温暖", "welfare", "", ""),
+        ("d3:1:1", "d3", "1", "1", False, "签订工资集体协商合同", "rights", "organization", ""),
+        ("d3:1:2", "d3", "1", "2", False, "困难职工帮扶，送温暖", "welfare", "", ""),
+        ("d3:1:3", "d3", "1", "3", False, "完成领导交办的其他工作", "other", "", ""),
+        ("d3:1:4", "d3", "1", "4", False, "困难职工帮扶建档", "welfare", "", "d3:1:2"),
+    ]
+    items = pd.DataFrame(rows, columns=["item_id", "doc_id", "article", "path", "is_heading", "text",
+                                        "primary_label", "secondary_labels", "duplicate_of"])
+    items["is_heading"] = items["is_heading"].map(str)   # "True"/"False", as read back from CSV
+    items["text_original"] = items["text"]
+    items["level"] = items["path"].str.count(r"\.") + 1
+    items["marker"] = ""
+    items["parent_id"] = ""
+    items["confidence"] = "0.9"
+    return documents, articles, items
+
+
+@pytest.fixture()
+def frame():
+    return stats.analysis_frame(*synthetic_tables())
+
+
+def _share(tab, group, label, col="share"):
+    return tab[(tab.group == group) & (tab.label == label)][col].item()
+
+
+# --- counting rules ---------------------------------------------------------------
+def test_groups_come_from_the_article_then_the_document(frame):
+    assert frame.set_index("item_id").loc["d3:1:1", ["sector", "year", "article_id"]].tolist() == \
+        ["health", "2013", "d3:1"]
+
+
+def test_duplicates_and_headings_are_left_out_by_default(frame):
+    assert sorted(frame.item_id) == sorted(["d1:1:1.1", "d1:1:1.2", "d1:1:2", "d1:1:3", "d2:1:1", "d2:1:2",
+                                            "d2:1:3", "d2:1:4", "d3:1:1", "d3:1:2", "d3:1:3"])
+    every = stats.analysis_frame(*synthetic_tables(), keep_duplicates=True, include_headings=True)
+    assert len(every) == 14
+    assert len(stats.analysis_frame(*synthetic_tables(), keep_duplicates=True)) == 13
+
+
+def test_a_duplicated_text_is_counted_once():
+    docs, arts, items = synthetic_tables()
+    tab = stats.function_shares(stats.analysis_frame(docs, arts, items), "doc_id")
+    assert _share(tab, "d1", "organization", "count") == 2  # d1:2:1 (duplicate article) not counted
+    assert _share(tab, "d3", "welfare", "count") == 1       # d3:1:4 (duplicate item) not counted
+    kept = stats.function_shares(stats.analysis_frame(docs, arts, items, keep_duplicates=True), "doc_id")
+    assert _share(kept, "d1", "organization", "count") == 3
+    assert _share(kept, "d3", "welfare", "count") == 2
+
+
+# --- shares ---------------------------------------------------------------------------
+def test_shares_by_sector_match_a_hand_count(frame):
+    tab = stats.function_shares(frame, "sector")
+    health = tab[tab.group == "health"].set_index("label")
+    assert health["count"].to_dict() == {"organization": 2, "rights": 1, "welfare": 2, "culture": 1, "other": 1}
+    assert (health["n_items"] == 7).all() and (health["n_documents"] == 2).all()
+    assert health.loc["welfare", "share"] == pytest.approx(2 / 7)
+    assert _share(tab, "school", "other", "count") == 0   # every label present, even at zero
+    assert _share(tab, stats.ALL, "welfare", "count") == 4 and _share(tab, stats.ALL, "welfare", "n_items") == 11
+
+
+@pytest.mark.parametrize("by", stats.GROUPINGS)
+def test_primary_shares_sum_to_one_in_every_group(frame, by):
+    tab = stats.function_shares(frame, by)
+    sums = tab.groupby("group")["share"].sum()
+    assert np.allclose(sums, 1.0), sums.to_dict()
+
+
+def test_any_labels_count_secondary_labels_too(frame):
+    tab = stats.function_shares(frame, "sector", labels="any")
+    assert _share(tab, "health", "culture", "count") == 2          # d1:1:2 welfare;culture
+    assert _share(tab, "health", "organization", "count") == 3     # d3:1:1 rights;organization
+    assert _share(tab, "health", "welfare", "n_items") == 7        # the denominator stays items
+    assert tab[tab.group == "health"]["share"].sum() == pytest.approx(9 / 7)
+
+
+def test_wilson_interval_matches_the_hand_formula_and_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = stats.wilson_interval([3], [10])
+    z = 1.959963984540054
+    p, n = 0.3, 10
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert (lo[0], hi[0]) == pytest.approx((centre - half, centre + half))
+    assert (lo[0], hi[0]) == pytest.approx((0.10779, 0.60322), abs=1e-5)
+    assert (lo[0], hi[0]) == pytest.approx(proportion_confint(3, 10, method="wilson"))
+
+
+def test_share_table_carries_wilson_intervals(frame):
+    tab = stats.function_shares(frame, "sector")
+    row = tab[(tab.group == "health") & (tab.label == "welfare")].iloc[0]
+    lo, hi = stats.wilson_interval([2], [7])
+    assert (row.ci_low, row.ci_high) == pytest.approx((lo[0], hi[0]))
+    assert row.ci_method == "wilson"
+
+
+def test_bootstrap_over_documents_is_seeded_and_brackets_the_share(frame):
+    a = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3)
+    b = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert ((a.ci_low <= a.share + 1e-12) & (a.share <= a.ci_high + 1e-12)).all()
+    assert a.ci_method.iloc[0].startswith("bootstrap over documents")
+    # one document in the group: resampling documents cannot vary the share
+    school = a[a.group == "school"]
+    assert np.allclose(school.ci_low, school.share) and np.allclose(school.ci_high, school.share)
+
+
+def test_bad_labels_option_says_what_to_pass(frame):
+    with pytest.raises(ConfigError, match="pass labels='primary' or labels='any'"):
+        stats.function_shares(frame, "sector", labels="secondary")
+    with pytest.raises(ConfigError, match="pass --by sector"):
+        stats.function_shares(frame, "province")
+
+
+# --- chi-square -----------------------------------------------------------------------
+HAND = pd.DataFrame([[10, 5], [3, 12]], index=pd.Index(["a", "b"], name="sector"), columns=["welfare", "rights"])
+
+
+def test_chi_square_matches_the_hand_computation():
+    res = stats.chi_square_from_table(HAND, grouping="sector", exact="never")
+    # E = [[6.5, 8.5], [6.5, 8.5]]; X² = 3.5² (2/6.5 + 2/8.5)
+    assert res.chi2 == pytest.approx(12.25 * (2 / 6.5 + 2 / 8.5))
+    assert res.dof == 1
+    assert res.cramers_v == pytest.approx(math.sqrt(res.chi2 / 30))
+    assert res.expected.loc["a", "welfare"] == pytest.approx(6.5)
+    assert res.residuals.loc["a", "welfare"] == pytest.approx(3.5 / math.sqrt(6.5))
+    # adjusted residual: (O - E) / sqrt(E (1 - 15/30) (1 - 13/30))
+    assert res.adjusted_residuals.loc["a", "welfare"] == pytest.approx(3.5 / math.sqrt(6.5 * 0.5 * 17 / 30))
+
+
+def test_chi_square_agrees_with_scipy_and_statsmodels():
+    from scipy.stats.contingency import association
+    from statsmodels.stats.contingency_tables import Table
+
+    obs = pd.DataFrame([[20, 15, 30, 12, 8], [25, 30, 10, 14, 9], [12, 22, 18, 25, 11]],
+                       index=["x", "y", "z"], columns=list(stats.LABELS))
+    res = stats.chi_square_from_table(obs)
+    chi2, p, dof, exp = ss.chi2_contingency(obs.to_numpy(), correction=False)
+    assert (res.chi2, res.p_value, res.dof) == pytest.approx((chi2, p, dof))
+    assert res.cramers_v == pytest.approx(association(obs.to_numpy(), method="cramer"))
+    assert np.allclose(res.adjusted_residuals.to_numpy(), Table(obs.to_numpy()).standardized_resids)
+    assert not res.small_expected and res.warning == "" and math.isnan(res.p_value_exact)
+
+
+def test_permutation_p_value_matches_the_exact_hypergeometric_tail():
+    obs = np.array([[6, 1], [2, 5]])
+    # exact: P(X² >= observed) over tables with these margins = hypergeometric tail in |a - E|
+    n, r1, c1 = 14, 7, 8
+    e = r1 * c1 / n
+    hg = ss.hypergeom(n, c1, r1)
+    exact = sum(hg.pmf(a) for a in range(0, 8) if abs(a - e) >= abs(6 - e) - 1e-12)
+    mc = stats.permutation_p_value(obs, n_permutations=20000, seed=1)
+    assert mc == pytest.approx(exact, abs=0.01)
+    assert stats.permutation_p_value(obs, n_permutations=2000, seed=1) == \
+        stats.permutation_p_value(obs, n_permutations=2000, seed=1)
+
+
+def test_small_expected_counts_warn_and_give_an_exact_p_value(frame):
+    with pytest.warns(UserWarning, match="Cochran"):
+        res = stats.chi_square_test(frame, "sector", n_permutations=2000)
+    assert res.small_expected and res.exact_method.startswith("monte_carlo")
+    assert 0 < res.p_value_exact <= 1
+    assert "read p_value_exact" in res.warning
+    two = stats.chi_square_from_table(pd.DataFrame([[3, 1], [1, 3]]))
+    assert two.exact_method == "fisher"
+    assert two.p_value_exact == pytest.approx(ss.fisher_exact([[3, 1], [1, 3]])[1])
+
+
+def test_chi_square_drops_empty_rows_and_columns_and_says_so():
+    obs = HAND.assign(other=0)
+    res = stats.chi_square_from_table(obs, grouping="sector", exact="never")
+    assert res.dropped == ("label=other",) and res.chi2 == pytest.approx(12.25 * (2 / 6.5 + 2 / 8.5))
+    one = stats.chi_square_from_table(HAND.iloc[:1], grouping="sector")
+    assert math.isnan(one.chi2) and "needs at least 2 groups" in one.warning
+
+
+def test_chi_square_cells_are_tidy(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.chi_square_test(frame, "sector", n_permutations=200)
+    cells = res.cells()
+    assert len(cells) == 2 * 5
+    assert cells.observed.sum() == 11
+    assert cells.expected.sum() == pytest.approx(11)
+    assert set(res.summary()) >= {"chi2", "p_value", "cramers_v", "p_value_exact", "warning"}
+
+
+# --- two groups --------------------------------------------------------------------
+def test_compare_two_groups_by_hand(frame):
+    from statsmodels.stats.multitest import multipletests
+
+    tab = stats.compare_two_groups(frame, "sector", "health", "school").set_index("label")
+    w = tab.loc["welfare"]
+    assert (w.count_a, w.n_a, w.count_b, w.n_b) == (2, 7, 2, 4)
+    assert w["diff"] == pytest.approx(2 / 7 - 2 / 4)
+    assert w.p_value == pytest.approx(ss.fisher_exact([[2, 5], [2, 2]])[1])
+    # Newcombe's hybrid score interval from the two Wilson intervals
+    (l1,), (u1,) = stats.wilson_interval([2], [7])
+    (l2,), (u2,) = stats.wilson_interval([2], [4])
+    p1, p2 = 2 / 7, 2 / 4
+    assert w.diff_ci_low == pytest.approx(p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2))
+    assert w.diff_ci_high == pytest.approx(p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+    assert np.allclose(tab.p_holm, multipletests(tab.p_value, method="holm")[1])
+
+
+def test_compare_two_groups_rejects_an_unknown_group(frame):
+    with pytest.raises(ConfigError, match="check the spelling"):
+        stats.compare_two_groups(frame, "sector", "health", "mining")
+
+
+def test_all_pairs(frame):
+    tab = stats.compare_all_pairs(frame, "year")
+    assert set(zip(tab.group_a, tab.group_b)) == {("2012", "2013")} and len(tab) == 5
+
+
+# --- drill-down -----------------------------------------------------------------------
+def test_items_behind_a_cell_are_the_ones_counted(frame):
+    cell = stats.items_behind(frame, "sector", "health", "welfare")
+    assert sorted(cell.item_id) == ["d1:1:2", "d3:1:2"]
+    assert len(stats.items_behind(frame, "sector", stats.ALL, "welfare")) == 4
+    assert sorted(stats.items_behind(frame, "sector", "health", "culture", labels="any").item_id) == \
+        ["d1:1:2", "d1:1:3"]
+
+
+def test_unlabelled_items_warn(frame):
+    f = frame.copy()
+    f.loc[0, "primary_label"] = ""
+    with pytest.warns(UserWarning, match="no primary_label"):
+        tab = stats.function_shares(f, "sector")
+    assert tab[tab.group == stats.ALL]["n_items"].iloc[0] == 10
