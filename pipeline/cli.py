@@ -93,17 +93,22 @@ def _add_run(sub) -> None:
     p = sub.add_parser("run", **_help(
         "Run the whole pipeline on a folder: repair, segment, classify, statistics.\n\n"
         "Writes documents.csv, articles.csv, items.csv, repairs.csv, errors.csv, run.json,\n"
-        "texts/ and stats/ under --out. Exit status 0 when every file succeeded, 1 when some\n"
-        "failed (listed in errors.csv), 3 when --strict stopped the run.",
+        "texts/ and stats/ under --out. Folders are searched recursively for --pattern (*.txt);\n"
+        "other files are listed in errors.csv as 'skipped'. Results are cached per file in\n"
+        "OUT/.cache (content hash + configuration), so a second run only processes changed files.\n"
+        "Options come from --config FILE (TOML, see unionmine.example.toml); flags override it.\n\n"
+        "Exit status 0 when every file succeeded (skipped files do not count), 1 when some\n"
+        "failed (listed in errors.csv), 2 bad usage or configuration, 3 when --strict stopped\n"
+        "the run at the first failure. Docs: docs/run.md.",
         "unionmine run data/raw --out data/processed"))
     p.add_argument("paths", nargs="+", metavar="RAW_DIR", help="folders or files of reports")
     p.add_argument("--out", default="data/processed", metavar="DIR", help="output folder (default: data/processed)")
     _add_config_options(p)
     p.add_argument("--pattern", action="append", metavar="GLOB",
                    help="input file pattern inside folders (repeatable; default: *.txt)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores; 1 = in this process)")
     p.add_argument("--engine", choices=["local", "dask"], default=None, help="local process pool or a Dask cluster")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (with --engine dask)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a local cluster)")
     p.add_argument("--strict", action="store_true", default=None, help="stop at the first failed file (exit 3)")
     p.add_argument("--no-cache", action="store_true", help="process every file again, ignoring earlier results")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -122,7 +127,7 @@ def _cmd_run(args) -> int:
     print(result.summary(), file=sys.stderr)
     if result.stopped:
         return EXIT_STRICT
-    return EXIT_SOME_FAILED if result.errors else EXIT_OK
+    return EXIT_SOME_FAILED if result.failed else EXIT_OK
 
 
 # ------------------------------------------------------------------------------

@@ -1,47 +1,92 @@
-"""Orchestration: many files through the stages, nothing lost.
+"""Orchestration: many files through the stages, nothing lost, memory flat.
 
-Every input file ends up in the outputs or in ``errors.csv``; one bad file never
-stops a run (unless ``strict``).
+``run_corpus`` walks the inputs, sends each file that has no cached result to an
+engine (``pipeline.engine``: the parent alone, a process pool, or Dask), and
+keeps only a compact ledger entry per file (id, hash, status, counts, the
+near-duplicate material).  Each file's full result goes to the result store
+(``pipeline.cache``) as soon as it arrives; the tables are then streamed from the
+store in doc_id order, so peak memory depends on the largest file, not on the
+number of files, and the tables are byte-identical whatever the number of
+workers.  Corpus-level steps (near-duplicates, statistics) run after.
+
+Every input file ends up in documents.csv or errors.csv; one bad file never
+stops a run unless ``strict``.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Sequence
+
+import pandas as pd
 
 from . import io as uio
 from . import tables
+from .cache import ResultStore, fingerprint
 from .config import Config
+from .engine import DocResult, Task, load_classifier, make_engine, optional_stage
 from .errors import UnionmineError
 from .ingest import Toolkit, ingest_bytes
+from .manifest import Manifest
 from .model import Document, FileError
+
+#: error kinds that are not failures: the file was deliberately left out
+NOT_FAILURES = ("skipped",)
 
 
 @dataclass
 class RunResult:
+    """What a run did; ``frames`` holds the tables when no output folder was given."""
+
     documents: list[Document] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
+    n_ok: int = 0
+    n_warned: int = 0
+    n_items: int | None = None
+    out: Path | None = None
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[FileError]:
+        return [e for e in self.errors if e.kind not in NOT_FAILURES]
+
+    @property
+    def skipped(self) -> list[FileError]:
+        return [e for e in self.errors if e.kind in NOT_FAILURES]
 
     def summary(self) -> str:
-        warned = sum(1 for d in self.documents if d.warnings)
-        return (f"unionmine: {len(self.documents) + len(self.errors)} files: {len(self.documents) - warned} ok, "
-                f"{warned} with warnings, {len(self.errors)} failed (errors.csv); {self.seconds:.1f} s")
+        if self.documents and not (self.n_ok or self.n_warned):  # ingest_files / repair_files
+            self.n_warned = sum(1 for d in self.documents if d.warnings)
+            self.n_ok = len(self.documents) - self.n_warned
+        n = self.n_ok + self.n_warned + len(self.failed)
+        text = (f"unionmine: {n} files: {self.n_ok} ok, {self.n_warned} with warnings, "
+                f"{len(self.failed)} failed")
+        if self.skipped:
+            text += f", {len(self.skipped)} skipped (not matching the patterns)"
+        if self.errors:
+            text += " (see errors.csv)"
+        if self.n_items is not None:
+            text += f"; {self.n_items} items"
+        text += f"; {self.seconds:.1f} s"
+        if self.stopped:
+            text += "; stopped at the first failure (--strict)"
+        return text
 
 
+# ------------------------------------------------------------------------------
+# unionmine repair (ingestion only, in memory)
+# ------------------------------------------------------------------------------
 def _ingest_one(f: uio.InputFile, kit: Toolkit) -> Document | FileError:
-    try:
-        data = uio.read_bytes(f.path)
-    except FileNotFoundError:
-        return FileError(str(f.path), "read", "missing",
-                         f"{f.path}: expected a readable file; found nothing there (a broken link?); "
-                         "fix or remove the link")
-    except OSError as e:
-        return FileError(str(f.path), "read", "unreadable",
-                         f"{f.path}: expected a readable file; found {e.strerror}; check its permissions")
+    data = _read(f.path)
+    if isinstance(data, FileError):
+        return data
     try:
         return ingest_bytes(data, f.doc_id, str(f.path), kit)
     except UnionmineError as e:
@@ -56,8 +101,7 @@ def ingest_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> Run
     t0 = time.perf_counter()
     inputs, skipped = uio.discover(paths, config.patterns)
     result = RunResult()
-    for path, reason in skipped:
-        result.errors.append(FileError(path, "discover", "skipped", f"{path}: {reason}; rename it or pass --pattern"))
+    result.errors.extend(_skipped_errors(skipped))
     kit = Toolkit(config)
     for f in inputs:
         out = _ingest_one(f, kit)
@@ -83,17 +127,473 @@ def repair_files(paths: Sequence[str | os.PathLike[str]], out: Path, config: Con
     return result
 
 
-def run_corpus(paths: Sequence[str | os.PathLike[str]], out: Path | None = None,
-               config: Config | None = None) -> RunResult:
-    """``unionmine run``: the whole pipeline; writes its tables when ``out`` is given."""
+# ------------------------------------------------------------------------------
+# reading and discovery
+# ------------------------------------------------------------------------------
+def _read(path: Path) -> bytes | FileError:
+    """The bytes of one input, or the error that tells the user what to do about it."""
+    p = Path(path)
+    try:
+        return uio.read_bytes(p)
+    except FileNotFoundError:
+        if p.is_symlink():
+            return FileError(str(p), "read", "broken_link",
+                             f"{p}: expected a readable file; found a symbolic link to "
+                             f"{os.readlink(p)}, which does not exist; fix or remove the link")
+        return FileError(str(p), "read", "missing",
+                         f"{p}: expected a readable file; found nothing there (moved or deleted during the run?); "
+                         "check the path and run again")
+    except PermissionError as e:
+        return FileError(str(p), "read", "unreadable",
+                         f"{p}: expected a readable file; found {e.strerror or 'permission denied'}; "
+                         "check its permissions (chmod u+r) or run as a user who may read it")
+    except IsADirectoryError:
+        return FileError(str(p), "read", "not_a_file",
+                         f"{p}: expected a file; found a folder; rename it so that the input patterns skip it")
+    except OSError as e:
+        return FileError(str(p), "read", "unreadable",
+                         f"{p}: expected a readable file; found {e.strerror or e}; check the disk and the file")
+
+
+def _skipped_errors(skipped: list[tuple[str, str]]) -> list[FileError]:
+    out = []
+    for path, reason in skipped:
+        if reason.startswith("no such file"):
+            out.append(FileError(path, "discover", "missing",
+                                 f"{path}: expected a file or folder of reports; found {reason}; check the path"))
+        else:
+            out.append(FileError(path, "discover", "skipped",
+                                 f"{path}: expected a report matching the input patterns; found a file {reason}; "
+                                 "rename it or pass --pattern if it is a report"))
+    return out
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(folder.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+# ------------------------------------------------------------------------------
+# the ledger: what the parent remembers about each file
+# ------------------------------------------------------------------------------
+@dataclass
+class Entry:
+    doc_id: str
+    source: str
+    n_bytes: int
+    sha256: str = ""
+    key: str = ""
+    status: str = "pending"          # ok | warned | failed
+    cached: bool = False
+    same_as: str | None = None       # doc_id of an earlier file with the same bytes
+    n_articles: int = 0
+    n_items: int = 0
+    dedup: Any = None
+
+
+class _Progress:
+    """tqdm over bytes (MB, elapsed, rate) with a files counter; silent unless asked or on a terminal."""
+
+    def __init__(self, total_bytes: int, n_files: int, enabled: bool | None):
+        show = sys.stderr.isatty() if enabled is None else enabled
+        self.bar = None
+        self.n_files = n_files
+        self.done = 0
+        if show:
+            from tqdm import tqdm
+
+            tqdm.monitor_interval = 0  # no monitor thread alongside worker processes
+            self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, desc="unionmine",
+                            file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+            self.bar.set_postfix_str(f"files 0/{n_files}")
+
+    def update(self, n_bytes: int) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(n_bytes)
+            self.bar.set_postfix_str(f"files {self.done}/{self.n_files}", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ------------------------------------------------------------------------------
+# unionmine run
+# ------------------------------------------------------------------------------
+def run_corpus(paths: Sequence[str | os.PathLike[str]], out: Path | str | None = None,
+               config: Config | None = None, *, n_workers: int | None = None) -> RunResult:
+    """``unionmine run``: the whole pipeline; writes its tables under ``out``.
+
+    Without ``out`` the tables are built in a temporary folder and returned in
+    ``result.frames`` (a notebook convenience).
+    """
     config = config or Config()
-    result = ingest_files(paths, config)
-    if out is not None:
-        out = uio.ensure_dir(Path(out))
-        for doc in result.documents:
-            uio.write_text(out / "texts" / f"{doc.doc_id}.txt", doc.text)
-        uio.write_csv(out / "documents.csv",
-                      tables.frame(map(tables.document_row, result.documents), tables.DOCUMENT_COLUMNS))
-        uio.write_csv(out / "repairs.csv", tables.repairs_frame(result.documents))
-        uio.write_csv(out / "errors.csv", tables.frame(map(tables.error_row, result.errors), tables.ERROR_COLUMNS))
+    t0 = time.perf_counter()
+    tmp_out = None
+    if out is None:
+        tmp_out = Path(tempfile.mkdtemp(prefix="unionmine-"))
+        out_dir = tmp_out
+    else:
+        out_dir = uio.ensure_dir(Path(out))
+    try:
+        result = _run(paths, out_dir, config, n_workers, t0)
+        if tmp_out is not None:
+            result.frames = {p.stem: uio.read_csv(p) for p in sorted(tmp_out.glob("*.csv"))}
+            result.out = None
+        return result
+    finally:
+        if tmp_out is not None:
+            shutil.rmtree(tmp_out, ignore_errors=True)
+
+
+def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float) -> RunResult:
+    manifest = Manifest(config)
+    result = RunResult(out=out_dir)
+    inputs, skipped = uio.discover(paths, config.patterns)
+    inputs = [f for f in inputs if not _inside(f.path, out_dir)]  # never read our own outputs back
+    for err in _skipped_errors([(p, r) for p, r in skipped if not _inside(Path(p), out_dir)]):
+        result.errors.append(err)
+        manifest.add_input("", err.file, "", 0, err.kind, False)
+
+    t = time.perf_counter()
+    classifier = load_classifier(config)
+    if classifier is not None:
+        manifest.stage("classifier_load").seconds += time.perf_counter() - t
+    store = ResultStore.for_run(out_dir, fingerprint(config, classifier), config.cache)
+    manifest.cache = {"enabled": bool(config.cache), "folder": str(store.root) if config.cache else None}
+    ledger: list[Entry] = []
+    first_by_sha: dict[str, str] = {}
+    to_process: list[Entry] = []
+    total = sum(_size(f.path) for f in inputs)
+    progress = _Progress(total, len(inputs), config.progress)
+    engine = None
+    try:
+        # 1. hash every file (streaming), take cached results, note same-bytes files
+        for f in inputs:
+            entry = Entry(f.doc_id, str(f.path), 0)
+            ledger.append(entry)
+            data = _read(f.path)
+            if isinstance(data, FileError):
+                _fail(entry, data, result, manifest)
+                progress.update(0)
+                if config.strict:
+                    result.stopped = True
+                    break
+                continue
+            entry.n_bytes, entry.sha256 = len(data), uio.sha256_bytes(data)
+            entry.key = store.key(entry.sha256, entry.doc_id)
+            entry.same_as = first_by_sha.setdefault(entry.sha256, entry.doc_id)
+            if entry.same_as == entry.doc_id:
+                entry.same_as = None
+            del data
+            cached = store.get(entry.key) if config.cache else None
+            if cached is not None:
+                entry.cached = True
+                _take(entry, cached, out_dir, result, manifest)
+                progress.update(entry.n_bytes)
+                if config.strict and entry.status == "failed":
+                    result.stopped = True
+                    break
+            else:
+                to_process.append(entry)
+
+        # 2. the per-document stages on the engine, results streamed to the store
+        if to_process and not result.stopped:
+            n = min(n_workers or config.n_workers, len(to_process))
+            engine = make_engine(config, classifier, n)
+            manifest.engine, manifest.workers = engine.name, engine.n_workers
+            by_id = {e.doc_id: e for e in to_process}
+            for res in engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config)):
+                entry = by_id[res.doc_id]
+                if not (res.error is not None and res.error.kind == "crashed"):
+                    store.put(entry.key, res)
+                _take(entry, res, out_dir, result, manifest)
+                progress.update(entry.n_bytes)
+                if config.strict and entry.status == "failed":
+                    result.stopped = True
+                    break
+            if config.strict and any(e.status == "failed" for e in to_process):
+                result.stopped = True
+    finally:
+        progress.close()
+        if engine is not None:
+            engine.close()
+
+    try:
+        manifest.counts = _counts(ledger, result)
+        if not result.stopped:
+            t = time.perf_counter()
+            dup_map = _corpus_duplicates(ledger, store, config)
+            manifest.stage("dedup").seconds += time.perf_counter() - t
+            t = time.perf_counter()
+            result.n_items = _write_tables(ledger, store, out_dir, dup_map)
+            _prune_texts(out_dir, ledger)
+            manifest.stage("write").seconds += time.perf_counter() - t
+            t = time.perf_counter()
+            _statistics(out_dir, config, result, manifest)
+            if config.cache and not store.temporary:
+                manifest.cache["pruned"] = store.prune(e.key for e in ledger if e.key)
+            manifest.counts["items"] = result.n_items
+        else:
+            manifest.status = "stopped"
+        manifest.cache.update({"hits": sum(e.cached for e in ledger),
+                               "processed": sum(1 for e in ledger if e.key and not e.cached)})
+        result.errors.sort(key=lambda e: (e.file, e.stage))
+        uio.write_csv(out_dir / "errors.csv",
+                      tables.frame(map(tables.error_row, result.errors), tables.ERROR_COLUMNS))
+        result.seconds = time.perf_counter() - t0
+        manifest.seconds = result.seconds
+        manifest.errors = result.errors
+        manifest.write(out_dir / "run.json")
+    finally:
+        store.close()
     return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def _tasks(entries: list[Entry], by_id: dict[str, Entry], store: ResultStore, result: RunResult,
+           manifest: Manifest, progress: _Progress, config: Config) -> Iterator[Task]:
+    """Read each file again as the engine asks for it (only a window of files is ever in memory)."""
+    for entry in entries:
+        if result.stopped:
+            return
+        data = _read(Path(entry.source))
+        if isinstance(data, FileError):  # gone or locked since it was hashed
+            _fail(entry, data, result, manifest)
+            progress.update(0)
+            if config.strict:
+                result.stopped = True
+                return
+            continue
+        sha = uio.sha256_bytes(data)
+        if sha != entry.sha256:  # changed since it was hashed: key the new bytes
+            entry.sha256, entry.n_bytes, entry.key = sha, len(data), store.key(sha, entry.doc_id)
+        yield Task(entry.doc_id, entry.source, sha, data)
+
+
+def _fail(entry: Entry, err: FileError, result: RunResult, manifest: Manifest) -> None:
+    entry.status = "failed"
+    result.errors.append(err)
+    manifest.stage(err.stage).failed += 1
+    manifest.add_input(entry.doc_id, entry.source, entry.sha256, entry.n_bytes, "failed", entry.cached)
+
+
+def _take(entry: Entry, res: DocResult, out_dir: Path, result: RunResult, manifest: Manifest) -> None:
+    """Book one file's result into the ledger, the manifest and texts/; keep nothing big."""
+    for stage, secs in (res.seconds.items() if not entry.cached else ()):
+        st = manifest.stage(stage)
+        st.files += 1
+        st.seconds += secs
+        st.n_bytes += entry.n_bytes
+    if res.error is not None:
+        err = res.error
+        if err.file != entry.source:  # a cached result of the same bytes under another path
+            err = FileError(entry.source, err.stage, err.kind, err.message.replace(err.file, entry.source))
+        _fail(entry, err, result, manifest)
+        return
+    warned = bool(res.warnings) or entry.same_as is not None
+    entry.status = "warned" if warned else "ok"
+    if warned:
+        result.n_warned += 1
+    else:
+        result.n_ok += 1
+    entry.n_articles, entry.n_items = len(res.articles), len(res.items)
+    entry.dedup = res.dedup
+    if res.text is not None:
+        _write_text_if_changed(out_dir / "texts" / f"{entry.doc_id}.txt", res.text)
+    manifest.add_input(entry.doc_id, entry.source, entry.sha256, entry.n_bytes, entry.status, entry.cached)
+
+
+def _write_text_if_changed(path: Path, text: str) -> None:
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    uio.write_bytes(path, data)
+
+
+def _prune_texts(out_dir: Path, ledger: list[Entry]) -> None:
+    """Remove texts/ of documents no longer in the corpus (or failed now)."""
+    keep = {e.doc_id for e in ledger if e.status in ("ok", "warned")}
+    folder = out_dir / "texts"
+    if folder.is_dir():
+        for p in folder.glob("*.txt"):
+            if p.stem not in keep:
+                p.unlink(missing_ok=True)
+
+
+def _counts(ledger: list[Entry], result: RunResult) -> dict[str, int]:
+    return {"files": len(ledger) + len(result.skipped), "ok": result.n_ok, "warned": result.n_warned,
+            "failed": len(result.failed), "skipped": len(result.skipped),
+            "cached": sum(e.cached for e in ledger), "bytes": sum(e.n_bytes for e in ledger),
+            "articles": sum(e.n_articles for e in ledger), "items": sum(e.n_items for e in ledger)}
+
+
+# ------------------------------------------------------------------------------
+# corpus-level steps
+# ------------------------------------------------------------------------------
+def _corpus_duplicates(ledger: list[Entry], store: ResultStore, config: Config) -> dict[str, str]:
+    """id → id of its first near-duplicate, across the corpus, from the compact per-file material."""
+    find = optional_stage("dedup", "duplicates_from_signatures")
+    material = [(e.doc_id, e.dedup) for e in ledger if e.status in ("ok", "warned") and e.dedup is not None]
+    if find is None or not material:
+        return {}
+    return dict(find(material, config))
+
+
+class _CsvStream:
+    """A CSV written chunk by chunk in the format of ``io.write_csv``, replaced atomically on success."""
+
+    def __init__(self, path: Path, columns: list[str] | None):
+        self.path = Path(path)
+        self.columns = columns
+        self.rows: list[dict] = []
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.chmod(self.tmp, 0o666 & ~_umask())
+        self.fh = os.fdopen(fd, "wb")
+        self.fh.write("\ufeff".encode("utf-8"))
+        self.header_written = False
+        self.n = 0
+
+    def add(self, rows: list[dict]) -> None:
+        self.rows.extend(rows)
+        self.n += len(rows)
+        if len(self.rows) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.columns is None:
+            if not self.rows:
+                return
+            self.columns = list(self.rows[0])
+        frame = tables.frame(self.rows, self.columns)[self.columns] if self.rows else pd.DataFrame(
+            columns=self.columns)
+        if self.rows or not self.header_written:
+            text = frame.to_csv(index=False, header=not self.header_written, lineterminator="\n")
+            self.fh.write(text.encode("utf-8"))
+            self.header_written = True
+        self.rows = []
+
+    def close(self) -> None:
+        if self.columns is None:
+            self.columns = []
+        self.flush()
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.fh.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _columns(name: str) -> list[str] | None:
+    cols = getattr(tables, name, None)
+    return list(cols) if cols is not None else None
+
+
+def _item_columns() -> list[str] | None:
+    cols = _columns("ITEM_COLUMNS")
+    if cols is None:
+        return None
+    for extra in (_columns("LABEL_COLUMNS") or ["primary_label", "secondary_labels", "confidence", "top_terms",
+                                                "model"]):
+        if extra not in cols:
+            cols.append(extra)
+    return cols
+
+
+def _write_tables(ledger: list[Entry], store: ResultStore, out_dir: Path, dup_map: dict[str, str]) -> int:
+    """Stream every result from the store into the tables, in doc_id order; returns the item count."""
+    ok = sorted((e for e in ledger if e.status in ("ok", "warned")), key=lambda e: e.doc_id)
+    by_id = {e.doc_id: e for e in ok}
+    streams = {
+        "documents": _CsvStream(out_dir / "documents.csv", list(tables.DOCUMENT_COLUMNS)),
+        "repairs": _CsvStream(out_dir / "repairs.csv", list(tables.REPAIR_COLUMNS)),
+        "articles": _CsvStream(out_dir / "articles.csv", _columns("ARTICLE_COLUMNS")),
+        "items": _CsvStream(out_dir / "items.csv", _item_columns()),
+    }
+    n_items = 0
+    try:
+        for entry in ok:
+            res: DocResult = store.load(entry.key)
+            doc = dict(res.document or {})
+            doc["source"] = entry.source  # a cached result may come from the same bytes elsewhere
+            articles, items = res.articles, res.items
+            if entry.same_as is not None:
+                first = by_id.get(entry.same_as)
+                note = (f"same bytes as {entry.same_as} ({first.source if first else 'an earlier file'}): "
+                        "a duplicate file, counted once in statistics")
+                doc["warnings"] = "; ".join(w for w in (doc.get("warnings", ""), note) if w)
+                if "duplicate_of" in tables.DOCUMENT_COLUMNS:
+                    doc["duplicate_of"] = entry.same_as
+                if first is not None:
+                    articles, items = _mark_same_as(store.load(first.key), articles, items)
+            if dup_map:
+                articles = [_dup(r, "article_id", dup_map) for r in articles]
+                items = [_dup(r, "item_id", dup_map) for r in items]
+            streams["documents"].add([doc])
+            streams["repairs"].add(res.repairs)
+            streams["articles"].add(articles)
+            streams["items"].add(items)
+            n_items += len(items)
+        for s in streams.values():
+            s.close()
+    except BaseException:
+        for s in streams.values():
+            s.abort()
+        raise
+    return n_items
+
+
+def _dup(row: dict, id_col: str, dup_map: dict[str, str]) -> dict:
+    rid = row.get(id_col)
+    if rid in dup_map and not row.get("duplicate_of"):
+        row = dict(row, duplicate_of=dup_map[rid])
+    return row
+
+
+def _mark_same_as(first: DocResult, articles: list[dict], items: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Articles and items of a same-bytes file point at the first file's, position by position."""
+    def mark(rows, first_rows, id_col):
+        out = []
+        for i, r in enumerate(rows):
+            if i < len(first_rows) and id_col in r and not r.get("duplicate_of"):
+                r = dict(r, duplicate_of=first_rows[i][id_col])
+            out.append(r)
+        return out
+
+    return mark(articles, first.articles, "article_id"), mark(items, first.items, "item_id")
+
+
+def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Manifest) -> None:
+    """The statistics stage on the written tables (when it exists in this checkout)."""
+    write_stats = optional_stage("export", "write_run_outputs")
+    if write_stats is None or not result.n_items:
+        return
+    t = time.perf_counter()
+    try:
+        write_stats(out_dir, config)
+    except Exception as e:  # statistics failing must not lose the tables already written
+        result.errors.append(FileError(str(out_dir / "stats"), "statistics", "internal",
+                                       f"{out_dir / 'stats'}: expected the statistics tables; found "
+                                       f"{type(e).__name__}: {e}; the other tables are complete, please report this"))
+    manifest.stage("statistics").seconds += time.perf_counter() - t
