@@ -62,6 +62,14 @@ class Config:
     include_headings: bool = False
     #: "primary" or "any" (primary + secondary labels)
     labels: str = "primary"
+    #: confidence intervals of shares: "wilson" or "bootstrap" (over documents)
+    ci_method: str = "wilson"
+    #: stop-word file for keyness/topic tables; None = pipeline/resources/stopwords.txt
+    stopwords: str | None = None
+    #: terms per group in keyness and topic tables
+    top_terms: int = 20
+    #: NMF topics per function in stats/nmf_topics (0 = none)
+    nmf_topics: int = 0
     # --- running -----------------------------------------------------------------
     #: glob patterns of input files inside a folder
     patterns: tuple[str, ...] = ("*.txt",)
