@@ -87,6 +87,8 @@ class Config:
     progress: bool | None = None
     #: write figures (PNG/SVG) with ``run``
     plots: bool = False
+    #: files larger than this (MB) are reported in errors.csv, not processed (a worker needs ~50x the size)
+    max_file_mb: float = 10.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +101,9 @@ class Config:
             raise ConfigError("labels", "primary or any", repr(self.labels), "pass --labels primary|any")
         if self.workers < 0:
             raise ConfigError("workers", "a number >= 0", repr(self.workers), "pass --workers N (0 = all cores)")
+        if not self.max_file_mb > 0:
+            raise ConfigError("max_file_mb", "a number > 0", repr(self.max_file_mb),
+                              "set max_file_mb in unionmine.toml to the largest file size (MB) to process")
         if not 0.0 < self.duplicate_threshold <= 1.0:
             raise ConfigError("duplicate_threshold", "a number in (0, 1]", repr(self.duplicate_threshold),
                               "set duplicate_threshold between 0 and 1")
