@@ -113,10 +113,12 @@ class DictionaryFeatures(BaseEstimator, TransformerMixin):
 
     def transform(self, X):
         rows = [self.dictionary_.score(t).scores for t in _as_list(X)]
-        return sp.csr_matrix(np.log1p(np.array([[r[lab] for lab in LABELS] for r in rows], dtype=float)))
+        scores = np.log1p(np.array([[r[lab] for lab in LABELS] for r in rows], dtype=float).reshape(-1, len(LABELS)))
+        none = (scores.sum(axis=1, keepdims=True) == 0).astype(float)  # no cue at all: the codebook's "other"
+        return sp.csr_matrix(np.hstack([scores, none]))
 
     def get_feature_names_out(self, input_features=None):
-        return np.array(list(LABELS), dtype=object)
+        return np.array(list(LABELS) + ["no_cue"], dtype=object)
 
 
 def _as_list(X) -> list[str]:
@@ -214,8 +216,12 @@ class Classifier:
     # -- training --------------------------------------------------------------
     @classmethod
     def train(cls, labels: pd.DataFrame, config: Config | None = None, tokenizer: Any = None,
-              where: str = "labels") -> "Classifier":
-        """Fit on a labels table (``text``, ``primary_label``, optional ``parent_text``)."""
+              where: str = "labels", params: dict | None = None) -> "Classifier":
+        """Fit on a labels table (``text``, ``primary_label``, optional ``parent_text``).
+
+        ``params``: scikit-learn ``set_params`` overrides of the pipeline, e.g.
+        ``{"clf__estimator__C": 1.0}`` (for experiments; the defaults are documented).
+        """
         import sklearn
 
         config = config or Config()
@@ -232,6 +238,8 @@ class Classifier:
                                  "code more items before training", kind="labels")
         folds = int(min(3, counts.min()))
         pipe = build_pipeline(WordTokenizer(tokenizer=tokenizer), calibration_folds=folds)
+        if params:
+            pipe.set_params(**params)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*did not converge.*")
             pipe.fit(df[["text", "parent_text"]], df["primary_label"].to_numpy())

@@ -214,6 +214,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--labels", dest="labels_file", required=True, metavar="FILE", help="labels CSV with doc_id, text, primary_label")
     p.add_argument("--folds", type=int, default=5, help="maximum number of folds (default 5; at most one per document)")
     p.add_argument("--out", default=None, metavar="DIR", help="also write the tables here")
+    p.add_argument("--keep-duplicates", action="store_true", default=None,
+                   help="also score items marked duplicate_of (default: each text once)")
     p.add_argument("--first", default=None, metavar="FILE", help="first coding sheet (for kappa)")
     p.add_argument("--second", default=None, metavar="FILE", help="second, independent coding sheet (for kappa)")
     _add_config_options(p)
@@ -225,7 +227,8 @@ def _cmd_evaluate(args) -> int:
     from .evaluate import agreement, evaluate
 
     config = _config(args)
-    ev = evaluate(read_labels(args.labels_file), config, max_folds=args.folds, where=args.labels_file)
+    ev = evaluate(read_labels(args.labels_file), config, max_folds=args.folds, where=args.labels_file,
+                  keep_duplicates=bool(args.keep_duplicates))
     print(ev.report())
     agree = None
     if args.first and args.second:

@@ -122,11 +122,17 @@ def grouped_folds(groups: Sequence[str], max_folds: int = 5) -> list[tuple[np.nd
 
 
 def evaluate(labels: pd.DataFrame, config: Config | None = None, max_folds: int = 5,
-             trainer: Callable | None = None, where: str = "labels") -> Evaluation:
-    """Model vs dictionary baseline vs majority class under document-grouped CV."""
+             trainer: Callable | None = None, where: str = "labels", keep_duplicates: bool = False) -> Evaluation:
+    """Model vs dictionary baseline vs majority class under document-grouped CV.
+
+    Items marked as near-duplicates by the segmenter (``duplicate_of``) are left out
+    unless ``keep_duplicates``, so that a text repeated by a 范文 site counts once.
+    """
     from .classify import Classifier, DictionaryModel, training_frame
 
     config = config or Config()
+    if not keep_duplicates and "duplicate_of" in labels.columns:
+        labels = labels[labels["duplicate_of"].fillna("").astype(str).str.strip() == ""]
     df = training_frame(labels, where)
     if "doc_id" not in labels.columns or (df["doc_id"] == "").any():
         raise InputFileError(f"{where}: doc_id", "a document id on every labelled row", "missing ids",

@@ -7,7 +7,7 @@ by normalised text within a document: markers, whitespace and punctuation are
 dropped and widths folded, the item is located in the document's stream of
 coded lines, and it takes the code of the line that covers most of it.  An item
 that cannot be located exactly is matched by similarity (``difflib``) to the
-closest line, and marked so.
+closest line (or anchored on its first words), and marked so in ``match``.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .dictionary import normalize_text
 from .model import CODEBOOK_VERSION, LABELS
 
 LABEL_COLUMNS = ["item_id", "doc_id", "article", "path", "is_heading", "text", "parent_text", "primary_label",
-                 "secondary_labels", "subcode", "codebook_version", "coder", "unit_ids", "match"]
+                 "secondary_labels", "subcode", "codebook_version", "coder", "unit_ids", "match", "duplicate_of"]
 
 _NUM = "一二三四五六七八九十百零〇两"
 #: item markers as printed at the start of a line (issue 4's list)
@@ -32,6 +32,7 @@ MARKER_RE = re.compile(
     rf"\d+\s*[、.．,，)）](?!\d)|[①-⑳]|[{_NUM}]是)\s*")
 _KEEP = re.compile(r"[\w]", re.UNICODE)
 FUZZY_MIN = 0.75
+PREFIX_CHARS = 12
 
 
 def strip_marker(text: str) -> str:
@@ -88,6 +89,14 @@ def match_units(items: pd.DataFrame, coding: pd.DataFrame, coder: str = "primary
                 if s >= 0:
                     hit, how = (s, s + len(key)), "exact"
                     cursor = s + len(key)
+                elif len(key) >= 2 * PREFIX_CHARS:
+                    # the line was repaired differently later on: anchor on the item's first words
+                    s = full.find(key[:PREFIX_CHARS], cursor)
+                    if s < 0:
+                        s = full.find(key[:PREFIX_CHARS])
+                    if s >= 0:
+                        hit, how = (s, s + len(key)), "prefix"
+                        cursor = s + PREFIX_CHARS
             best_rows: list[tuple[int, int]] = []
             if hit:
                 for sp in spans:
@@ -103,7 +112,8 @@ def match_units(items: pd.DataFrame, coding: pd.DataFrame, coder: str = "primary
             row = {"item_id": it.item_id, "doc_id": doc_id, "article": getattr(it, "article", ""),
                    "path": getattr(it, "path", ""), "is_heading": getattr(it, "is_heading", ""), "text": it.text,
                    "parent_text": parent, "codebook_version": CODEBOOK_VERSION, "coder": coder,
-                   "unit_ids": ";".join(str(coding.at[r, "unit_id"]) for _, r in best_rows), "match": how}
+                   "unit_ids": ";".join(str(coding.at[r, "unit_id"]) for _, r in best_rows), "match": how,
+                   "duplicate_of": getattr(it, "duplicate_of", "") or ""}
             if coded:
                 _, r = max(coded, key=lambda t: (t[0], -t[1]))
                 primary = str(coding.at[r, "primary"]).strip()
@@ -133,7 +143,8 @@ def _closest(key: str, stream: list[str], spans: list[_Span]) -> tuple[float, in
 def match_summary(matched: pd.DataFrame) -> dict:
     """Counts for the report: items, exact/fuzzy/unmatched, labelled, NA."""
     how = matched["match"].str.split(":").str[0]
-    return {"items": len(matched), "exact": int((how == "exact").sum()), "fuzzy": int((how == "fuzzy").sum()),
+    return {"items": len(matched), "exact": int((how == "exact").sum()),
+            "fuzzy": int(how.isin(["fuzzy", "prefix"]).sum()),
             "unmatched": int((how == "none").sum()),
             "labelled": int(matched["primary_label"].isin(LABELS).sum()),
             "not_items": int((matched["primary_label"] == "NA").sum())}
