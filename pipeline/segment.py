@@ -1,0 +1,661 @@
+"""Segmentation: a repaired document → articles (篇) → a tree of items.
+
+The stage is a plain function, ``segment(doc) -> SegmentedDocument``; it reads
+``doc.text`` (the repaired, script-unified text) and never touches the disk.
+Articles and items are spans of ``doc.text``; ``text_original`` is the same span
+of ``doc.text_original`` (the two texts have equal length by construction).
+
+How the outline is found, in the order the code runs:
+
+1. **Articles.** A line ``第一篇：…``, ``…工作计划篇1``, ``…计划 篇一`` or
+   ``【篇一】…`` opens an article; text before the first such line is the site's
+   page title, not an article.  A file without markers is one article.
+2. **Title apparatus.** The short lines after the article line that repeat the
+   title, or carry a document number (``林工发[2012]4号``), an issuing body, a
+   date, a notice title (``关于…的通知``) or a salutation (``各乡镇…：``), are
+   part of the title, not items; so are signatures, dates, ``主题词``/``抄送``
+   lines and a repeated title anywhere in the article.
+3. **Lines → chunks.** A line that was cut mid-sentence by the scraper
+   (``…示范点。计划确`` + ``定适合…``) is joined to the next one.
+4. **Chunks → segments.** A chunk is cut where a marker was lost in a merge
+   (``…认真进行总结。、明确…``), where a numbered list starts after a colon and a
+   space (``…开展以下工作： 1.宣…``), where the next number of the chunk's own
+   list follows a full stop (``1、…。2、…``), and between a heading and the
+   paragraph glued after it with a space (``七、履行职能… 各基层工会要…``).
+5. **Segments → tree.** Like an outline editor: the first marker style seen in
+   an article is level 1, a new style opens a level below the current item, a
+   style already open closes the levels below it.  Numbering may continue across
+   sections, skip numbers or restart.  A short unnumbered line followed by a
+   list starting at 1 is a heading over that list; an unnumbered paragraph goes
+   under the nearest open heading.
+
+Marker styles: ``一、`` (cn), ``(一)`` (paren_cn), ``1、``/``1.``/``1．`` (ar — the
+separators are one style because reports mix them within one list), ``(1)``
+(paren_ar), ``1)`` (ar_paren), ``①`` (circled), ``第一条/章/节`` (chapter_*),
+``一是`` (shi), ``五月份`` (month), ``上半年``/``上学期`` (period).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Iterable, Optional
+
+from .config import Config
+from .model import Article, Document, FileError, Item, SegmentedDocument
+
+CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "一二三四五六七八九十"
+_NUM_CN = f"[{_CN}]{{1,3}}"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_SENT_END = "。！？；!?;"
+_OPEN = "“《（(‘「【〔["
+_CLOSE = "”》）)’」】〕]"
+
+# --------------------------------------------------------------------------------------------------
+# numbers and markers
+# --------------------------------------------------------------------------------------------------
+
+
+def cn_to_int(s: str) -> int:
+    """Chinese numerals up to 999 (``十二`` → 12, ``二十`` → 20); Arabic digits pass through."""
+    if s.isdigit():
+        return int(s)
+    if s in ("正", "元"):
+        return 1
+    total, cur = 0, 0
+    for ch in s:
+        if ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        else:
+            cur = CN_DIGITS.get(ch, 0)
+    return total + cur
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A list marker at the start of a line: its style, number and printed form."""
+
+    style: str
+    number: int
+    printed: str
+    #: characters from the marker's start to the item text (marker + spaces)
+    length: int
+    #: month/period headings: the marker is a word of the heading, kept in the text
+    in_text: bool = False
+
+
+_MARKER_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("chapter", re.compile(r"第([一二三四五六七八九十百零〇\d]{1,4})([章节条部分])(?:[：:、.．]|\s)*")),
+    ("paren_cn", re.compile(rf"[（(]\s*({_NUM_CN})\s*[)）][、.．，,]?\s*")),
+    ("paren_ar", re.compile(r"[（(]\s*(\d{1,2})\s*[)）][、.．，,]?\s*")),
+    ("shi", re.compile(rf"({_NUM_CN})是(?:[，,：:、]\s*|(?=[\u4e00-\u9fff“《]))")),
+    ("cn", re.compile(rf"({_NUM_CN})\s*(?:、+|[.．，,](?!\d))\s*")),
+    ("ar", re.compile(r"(\d{1,2})\s*(?:、+|[.．，,](?!\d))\s*")),
+    ("ar_paren", re.compile(r"(\d{1,2})\s*[)）]\s*")),
+    ("circled", re.compile(rf"([{_CIRCLED}])\s*")),
+)
+_MONTH_RE = re.compile(r"(正|元|十[一二]?|[一二三四五六七八九]|1[0-2]|[1-9])月(份)?(?:\s*[：:]\s*|\s+|$)")
+_PERIOD_RE = re.compile(r"(上半年|下半年|全年|年初|年中|年底|年末|上学期|下学期|寒假|暑假|"
+                        r"第[一二三四1-4]季度|[一二三四1-4]季度)(?:\s*[：:]\s*|\s*$)")
+
+
+def parse_marker(line: str) -> Optional[Marker]:
+    """The list marker that opens ``line`` (already stripped on the left), or None."""
+    if not line:
+        return None
+    for style, rx in _MARKER_RES:
+        m = rx.match(line)
+        if not m:
+            continue
+        if style == "chapter":
+            return Marker(f"chapter_{m.group(2)}", cn_to_int(m.group(1)), m.group(0).strip(), m.end())
+        if style == "circled":
+            return Marker(style, _CIRCLED.index(m.group(1)) + 1, m.group(1), m.end())
+        return Marker(style, cn_to_int(m.group(1)), m.group(0).strip(), m.end())
+    m = _MONTH_RE.match(line)
+    if m and (m.group(2) or len(line) <= 12):
+        return Marker("month", cn_to_int(m.group(1)), m.group(0).strip(), 0, in_text=True)
+    m = _PERIOD_RE.match(line)
+    if m and len(line) <= 14:
+        return Marker("period", 0, m.group(1), 0, in_text=True)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# lines and line kinds
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-empty line of ``doc.text``: offsets of its content without surrounding spaces."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
+    end = len(text) if end is None else end
+    out = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        raw = text[pos:stop]
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            s = pos + lead
+            out.append(Line(s, s + len(stripped), stripped))
+        pos = stop + 1
+    return out
+
+
+_ARTICLE_RES = (
+    re.compile(r"第([一二三四五六七八九十百\d]{1,4})篇\s*[：:、.．]?\s*(.*)"),
+    re.compile(r"[【\[（(]?\s*篇\s*([一二三四五六七八九十\d]{1,3})\s*[】\]）)]?\s*[：:、]?\s*(.*)"),
+    re.compile(r"(.{2,60}?)\s*[【\[（(]?\s*篇\s*([一二三四五六七八九十\d]{1,3})\s*[】\]）)]?"),
+)
+
+
+def parse_article_line(line: str) -> Optional[tuple[int, str]]:
+    """``(number, title)`` when ``line`` opens an article (``第一篇：…``, ``…篇1``, ``【篇一】…``)."""
+    if len(line) > 80:
+        return None
+    for i, rx in enumerate(_ARTICLE_RES):
+        m = rx.fullmatch(line)
+        if not m:
+            continue
+        if i < 2:
+            return cn_to_int(m.group(1)), m.group(2).strip()
+        return cn_to_int(m.group(2)), m.group(1).strip()
+    return None
+
+
+_DATE = r"[\d〇○零O０-９一二三四五六七八九十]{2,4}\s*年\s*[\d一二三四五六七八九十０-９]{1,2}\s*月(?:\s*[\d一二三四五六七八九十０-９]{1,3}\s*日)?"
+_DATE_LINE = re.compile(rf"(?:.{{0,30}}?\s*)?{_DATE}\s*(?:印发|发布|制定|修订)?")
+_DOC_NO = re.compile(r".{1,10}?[\[〔【（(?？]\s*\d{4}\s*[\]〕】）)?？]\s*第?\s*\d{1,4}\s*号")
+_APPARATUS = re.compile(r"(?:主题词|抄送|抄报|签发|印发|附件)\s*[：:]")
+_ORG_SUFFIX = re.compile(r"(?:工会|委员会|办公室|中心|学校|小学|中学|幼儿园|医院|局|公司|集团|厂|处|部|所|院|站|街道|社区)$")
+_SALUTATION = re.compile(r"各.{1,40}[：:]")
+_NOTICE_TITLE = re.compile(r"关于.{2,60}")
+
+
+def _is_date_line(t: str) -> bool:
+    return len(t) <= 40 and bool(_DATE_LINE.fullmatch(t)) and not re.search(f"[{_SENT_END}，]", t)
+
+
+def _is_org_line(t: str) -> bool:
+    """An issuing body or signature: ``林甸县总工会``, ``某社区卫生服务中心 某某某``."""
+    if len(t) > 30 or re.search(r"[，。；：、！？,.;:]", t) or parse_marker(t):
+        return False
+    head = re.split(r"\s+", t)[0]
+    return bool(_ORG_SUFFIX.search(head)) and (head == t or len(t) - len(head) <= 6)
+
+
+def is_apparatus(t: str) -> bool:
+    """Document number, date, signature and distribution lines: never items."""
+    return (_is_date_line(t) or bool(_DOC_NO.fullmatch(t))
+            or (len(t) <= 100 and bool(_APPARATUS.match(t))))
+
+
+def _norm_title(t: str) -> str:
+    t = re.sub(r"^[\d一二三四五六七八九十]+[.．、]", "", t)
+    t = re.sub(r"(19|20)[\dxX]{2}\s*年?|最新|范文|精选|\s|[（(【\[]?篇[一二三四五六七八九十\d]+[】\])）]?", "", t)
+    return re.sub(rf"[{_SENT_END}：:，,、“”《》\"'（）()]", "", t)
+
+
+def title_matches(line: str, title: str) -> bool:
+    """``line`` repeats the article title (maybe with an organisation or a year added)."""
+    a, b = _norm_title(line), _norm_title(title)
+    if len(a) < 4 or len(b) < 4:
+        return bool(a) and a == b
+    if a in b or b in a:
+        return True
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.75
+
+
+def heading_like(t: str) -> bool:
+    """Text that reads as a heading: no sentence end inside it, not long."""
+    t = t.strip()
+    return len(t) <= 80 and not re.search(f"[{_SENT_END}]", t[:-1])
+
+
+def short_heading(t: str) -> bool:
+    """An unnumbered line short enough to head a list (``工会组织委员职责``, ``注：``)."""
+    t = t.strip()
+    return 0 < len(t) <= 30 and heading_like(t) and not t.endswith(("，", ",", "、"))
+
+
+# --------------------------------------------------------------------------------------------------
+# articles
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ArticleSpan:
+    index: int
+    title: str
+    start: int
+    end: int
+    #: offset where the body starts (after the article line and its title apparatus)
+    title_lines: list[Line] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+
+def find_articles(text: str) -> list[ArticleSpan]:
+    """Article spans of ``text``; one article when there are no article markers."""
+    lines = split_lines(text)
+    opens = [(i, parsed) for i, ln in enumerate(lines) if (parsed := parse_article_line(ln.text))]
+    if not opens:
+        if not lines:
+            return []
+        first = lines[0].text
+        title = first if (len(first) <= 50 and heading_like(first) and not parse_marker(first)) else ""
+        span = ArticleSpan(1, title, lines[0].start, lines[-1].end, [], lines)
+        if title:
+            span.title_lines, span.lines = [lines[0]], lines[1:]
+        return [span]
+    spans = []
+    for k, (i, (_, title)) in enumerate(opens):
+        j = opens[k + 1][0] if k + 1 < len(opens) else len(lines)
+        body = lines[i + 1:j]
+        spans.append(ArticleSpan(k + 1, title, lines[i].start, (body[-1] if body else lines[i]).end,
+                                 [lines[i]], body))
+    return spans
+
+
+def _split_title_apparatus(span: ArticleSpan) -> None:
+    """Move the title apparatus at the top of the article from ``lines`` to ``title_lines``."""
+    lines = span.lines
+    head: list[int] = []
+    last_title = -1
+    open_quote = False
+    for i, ln in enumerate(lines):
+        t = ln.text
+        if parse_marker(t) and not open_quote:
+            break
+        title_like = bool(span.title) and len(t) <= 60 and not re.search(r"[，,。；;！？]", t) and \
+            title_matches(t, span.title)
+        apparatus = (is_apparatus(t) or _is_org_line(t) or bool(_SALUTATION.fullmatch(t))
+                     or (bool(_NOTICE_TITLE.fullmatch(t)) and heading_like(t) and len(t) <= 60) or open_quote)
+        if not (title_like or apparatus or (len(t) <= 45 and heading_like(t))):
+            break
+        head.append(i)
+        if title_like or apparatus:
+            last_title = i
+        open_quote = t.count("《") > t.count("》")
+        if not span.title and i == 0 and heading_like(t) and len(t) <= 50:
+            span.title, last_title = t, i
+    keep = last_title + 1
+    # one leftover short line right before a top-level list that never restarts: the real title
+    if head and keep == len(head) - 1 and len(head) < len(lines):
+        nxt = parse_marker(lines[len(head)].text)
+        if nxt and nxt.number == 1 and not _restarts(lines[len(head):], nxt.style):
+            keep = len(head)
+            if not span.title:
+                span.title = lines[head[-1]].text
+    span.title_lines = span.title_lines + lines[:keep]
+    span.lines = lines[keep:]
+
+
+def _restarts(lines: list[Line], style: str) -> bool:
+    seen = 0
+    for ln in lines:
+        m = parse_marker(ln.text)
+        if m and m.style == style:
+            if seen and m.number <= 1:
+                return True
+            seen += 1
+    return False
+
+
+def _drop_apparatus(span: ArticleSpan) -> list[Line]:
+    """Body lines without signatures, dates, document numbers and repeated titles."""
+    lines = span.lines
+    keep: list[Line] = []
+    n = len(lines)
+    for i, ln in enumerate(lines):
+        t = ln.text
+        if parse_marker(t):
+            keep.append(ln)
+            continue
+        nxt = lines[i + 1].text if i + 1 < n else ""
+        if is_apparatus(t):
+            continue
+        if _is_org_line(t) and (i == n - 1 or _is_date_line(nxt) or all(
+                is_apparatus(x.text) or _is_org_line(x.text) for x in lines[i + 1:])):
+            continue
+        if span.title and len(t) <= 60 and heading_like(t) and _norm_title(t) and \
+                _norm_title(t) == _norm_title(span.title):
+            continue
+        keep.append(ln)
+    return keep
+
+
+# --------------------------------------------------------------------------------------------------
+# chunks and segments
+# --------------------------------------------------------------------------------------------------
+
+
+def _continues(prev: str, line: str) -> bool:
+    """``line`` is the rest of ``prev``, cut mid-sentence by the scraper."""
+    if parse_marker(line) or parse_article_line(line):
+        return False
+    if prev[-1] in _OPEN or prev[-1] in "、，,":
+        return True
+    if line[0] in _CLOSE or line[0] in "，。、；：！？,;:":
+        return True
+    if len(line) > 2 and line[1] in "，、" and "\u4e00" <= line[0] <= "\u9fff" and len(prev) >= 10 \
+            and "\u4e00" <= prev[-1] <= "\u9fff":
+        return True
+    if len(prev) >= 15 and re.search(f"[{_SENT_END}]", prev) and re.match(r"[\u4e00-\u9fff\w]", prev[-1]) \
+            and not short_heading(line):
+        body = prev
+        m = parse_marker(prev)
+        if m:
+            body = prev[m.length:]
+        return not heading_like(body)
+    if prev.count("“") > prev.count("”") or prev.count("《") > prev.count("》"):
+        return True
+    return False
+
+
+@dataclass
+class Segment:
+    """A stretch of ``doc.text`` that becomes one item."""
+
+    start: int          # where the marker (or the text) starts
+    text_start: int     # where the item text starts
+    end: int
+    marker: Optional[Marker]
+    kind: str           # "marker" | "lost" | "para"
+    text: str = ""
+
+
+def _chunks(lines: list[Line], text: str) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    prev = ""
+    for ln in lines:
+        if out and prev and _continues(prev, ln.text):
+            out[-1][1] = ln.end
+            prev = text[out[-1][0]:out[-1][1]]
+            continue
+        out.append([ln.start, ln.end])
+        prev = ln.text
+    return [(a, b) for a, b in out]
+
+
+_LOST_MARKER = re.compile(r"(?<=[。；;！？])\s*、(?=[\u4e00-\u9fff“《])")
+_LIST_AFTER_COLON = re.compile(r"(?<=[：:。；])[ \t\u3000]+(?=\S)")
+_NEXT_AFTER_STOP = re.compile(r"(?<=[。；;！？])")
+
+
+def _cut_points(s: str, lead: Optional[Marker]) -> list[tuple[int, str]]:
+    """Offsets inside chunk text ``s`` where a new segment starts, with the reason."""
+    cuts: list[tuple[int, str]] = []
+    for m in _LOST_MARKER.finditer(s):
+        cuts.append((m.end() - 1, "lost"))
+    for m in _LIST_AFTER_COLON.finditer(s):
+        mk = parse_marker(s[m.end():])
+        if mk and mk.style in ("ar", "cn", "paren_cn", "paren_ar", "circled") and \
+                (mk.number == 1 or s[m.start() - 1] != "："):
+            cuts.append((m.end(), "marker"))
+    if lead and lead.style in ("ar", "cn", "paren_cn", "paren_ar", "circled"):
+        expect = lead.number + 1
+        for m in _NEXT_AFTER_STOP.finditer(s):
+            pos = m.end()
+            mk = parse_marker(s[pos:])
+            if mk and mk.style == lead.style and mk.number == expect and len(s) - pos > mk.length + 2:
+                cuts.append((pos, "marker"))
+                expect += 1
+    return sorted(set(cuts))
+
+
+def _heading_only_styles(lines: list[Line]) -> dict[str, tuple[int, int]]:
+    """Per marker style: (lines that are a bare heading, lines) in an article."""
+    out: dict[str, tuple[int, int]] = {}
+    for ln in lines:
+        mk = parse_marker(ln.text)
+        if mk and not mk.in_text:
+            bare = heading_like(ln.text[mk.length:]) and len(ln.text) - mk.length <= 50
+            h, n = out.get(mk.style, (0, 0))
+            out[mk.style] = (h + bare, n + 1)
+    return out
+
+
+def _heading_body_cut(s: str, mk: Marker, bare: tuple[int, int]) -> Optional[int]:
+    """``七、履行职能… 各基层工会要…``: offset of the body glued after a heading with a space.
+
+    Only where the other lines of the same marker style are bare headings: a space
+    inside a list item's sentence (``组织好 “三八节”…``) is not a line break.
+    """
+    h, n = bare
+    if n <= 1 or h * 2 < n - 1:
+        return None
+    body = s[mk.length:]
+    stop = re.search(f"[{_SENT_END}]", body)
+    limit = stop.start() if stop else len(body)
+    spaces = [m.start() for m in re.finditer(r"[ \t\u3000]+", body[:min(limit, 46)])]
+    spaces = [p for p in spaces if p >= 4]
+    if not spaces:
+        return None
+    cut = spaces[-1]
+    head, rest = body[:cut], body[cut:].strip()
+    if len(rest) < 15 or (not stop and len(rest) < 40):
+        return None
+    if head.count("“") != head.count("”") or head.count("《") != head.count("》"):
+        return None
+    return mk.length + cut + (len(body[cut:]) - len(body[cut:].lstrip()))
+
+
+def _segments(chunks: list[tuple[int, int]], text: str,
+              bare: dict[str, tuple[int, int]] | None = None) -> list[Segment]:
+    bare = bare or {}
+    segs: list[Segment] = []
+    for a, b in chunks:
+        s = text[a:b]
+        lead = parse_marker(s)
+        bounds = [(0, "marker" if lead else "para")] + _cut_points(s, lead)
+        for k, (off, kind) in enumerate(bounds):
+            stop = bounds[k + 1][0] if k + 1 < len(bounds) else len(s)
+            piece = s[off:stop]
+            trail = len(piece) - len(piece.rstrip())
+            seg_end = a + stop - trail
+            if kind == "lost":
+                lead_ws = len(piece[1:]) - len(piece[1:].lstrip())
+                segs.append(Segment(a + off, a + off + 1 + lead_ws, seg_end,
+                                    Marker("lost", 0, "、", 1 + lead_ws), "lost"))
+                continue
+            mk = parse_marker(piece) if kind == "marker" else None
+            if mk is None:
+                segs.append(Segment(a + off, a + off, seg_end, None, "para"))
+                continue
+            tstart = a + off + (0 if mk.in_text else mk.length)
+            body_cut = None if mk.in_text else _heading_body_cut(piece.rstrip(), mk, bare.get(mk.style, (0, 0)))
+            if body_cut is not None:
+                segs.append(Segment(a + off, tstart, a + off + len(piece[:body_cut].rstrip()), mk, "marker"))
+                segs.append(Segment(a + off + body_cut, a + off + body_cut, seg_end, None, "para"))
+            else:
+                segs.append(Segment(a + off, tstart, max(seg_end, tstart), mk, "marker"))
+    for sg in segs:
+        sg.text = text[sg.text_start:sg.end]
+    return segs
+
+
+# --------------------------------------------------------------------------------------------------
+# the outline
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    seg: Segment
+    style: str
+    number: int
+    parent: Optional[int]
+    heading: bool
+    children: list[int] = field(default_factory=list)
+    level: int = 1
+
+
+def build_outline(segs: list[Segment]) -> list[_Node]:
+    """Place segments in a tree, outline-editor style (see the module docstring)."""
+    nodes: list[_Node] = []
+    stack: list[int] = []          # open nodes: markers and headings
+    parenting = _parenting_styles(segs)
+
+    def styles() -> list[str]:
+        return [nodes[i].style for i in stack]
+
+    def pop_to(style: str) -> None:
+        while stack and nodes[stack[-1]].style != style:
+            stack.pop()
+        if stack:
+            stack.pop()
+
+    def add(seg: Segment, style: str, number: int, parent: Optional[int], heading: bool, push: bool) -> None:
+        node = _Node(seg, style, number, parent, heading)
+        node.level = 1 if parent is None else nodes[parent].level + 1
+        nodes.append(node)
+        if parent is not None:
+            nodes[parent].children.append(len(nodes) - 1)
+        if push:
+            stack.append(len(nodes) - 1)
+
+    def top() -> Optional[int]:
+        return stack[-1] if stack else None
+
+    for k, seg in enumerate(segs):
+        nxt = segs[k + 1] if k + 1 < len(segs) else None
+        nxt_mk = nxt.marker if nxt is not None and nxt.kind == "marker" else None
+        run_start = nxt_mk is not None and (nxt_mk.number == 1 or nxt_mk.style not in styles())
+        if seg.kind == "marker":
+            mk = seg.marker
+            assert mk is not None
+            if mk.style in styles():
+                pop_to(mk.style)
+            add(seg, mk.style, mk.number, top(), mk.in_text or heading_like(seg.text) or mk.style in parenting, True)
+        elif run_start and (seg.kind == "lost" or short_heading(seg.text)):
+            assert nxt_mk is not None
+            if "H" in styles():
+                pop_to("H")
+            elif nxt_mk.style in styles():
+                pop_to(nxt_mk.style)
+                if seg.kind == "lost" and stack:
+                    stack.pop()   # a lost X、 outranks the list that follows it
+            add(seg, "H", 0, top(), True, True)
+        elif nxt_mk is not None and nxt_mk.number == 1 and nxt_mk.style in styles() and \
+                nodes[_last_of(nodes, stack, nxt_mk.style)].number > 1:
+            pop_to(nxt_mk.style)   # the introduction of a restarted list
+            add(seg, "para", 0, top(), False, False)
+        else:
+            parent = next((i for i in reversed(stack) if nodes[i].heading), None)
+            add(seg, "para", 0, parent, False, False)
+    return nodes
+
+
+def _parenting_styles(segs: list[Segment]) -> set[str]:
+    """Marker styles whose items are mostly followed by their own content in this article.
+
+    Then a paragraph after such an item belongs to it even when the item's first
+    line carries a sentence (``(二)基本完成了…任务，加强了…`` + paragraphs).
+    """
+    seen: dict[str, list[int]] = {}
+    for k, seg in enumerate(segs):
+        if seg.kind != "marker" or seg.marker is None:
+            continue
+        nxt = segs[k + 1] if k + 1 < len(segs) else None
+        followed = nxt is not None and (nxt.kind == "para" or (nxt.marker is not None and nxt.kind == "marker"
+                                                                and nxt.marker.style != seg.marker.style
+                                                                and nxt.marker.number == 1))
+        seen.setdefault(seg.marker.style, []).append(int(followed))
+    return {st for st, v in seen.items() if len(v) >= 2 and sum(v) * 2 >= len(v)}
+
+
+def _last_of(nodes: list[_Node], stack: list[int], style: str) -> int:
+    return next(i for i in reversed(stack) if nodes[i].style == style)
+
+
+def _paths(nodes: list[_Node]) -> list[str]:
+    paths = [""] * len(nodes)
+    counts: dict[Optional[int], int] = {}
+    for i, n in enumerate(nodes):
+        counts[n.parent] = counts.get(n.parent, 0) + 1
+        pos = str(counts[n.parent])
+        paths[i] = pos if n.parent is None else f"{paths[n.parent]}.{pos}"
+    return paths
+
+
+# --------------------------------------------------------------------------------------------------
+# the stage
+# --------------------------------------------------------------------------------------------------
+
+
+def article_items(doc: Document, span: ArticleSpan) -> list[Item]:
+    """The items of one article of ``doc``."""
+    lines = _drop_apparatus(span)
+    segs = [s for s in _segments(_chunks(lines, doc.text), doc.text, _heading_only_styles(lines)) if s.end > s.start]
+    nodes = build_outline(segs)
+    paths = _paths(nodes)
+    base = f"{doc.doc_id}/a{span.index}"
+    items = []
+    for i, n in enumerate(nodes):
+        s = n.seg
+        marker = "" if s.marker is None else (s.marker.printed if s.kind != "lost" else "、")
+        items.append(Item(
+            item_id=f"{base}/{paths[i]}", doc_id=doc.doc_id, article=span.index, path=paths[i], level=n.level,
+            marker=marker, is_heading=bool(n.children) and (n.style in ("H", "month", "period")
+                                                            or heading_like(s.text)),
+            text=doc.text[s.text_start:s.end], text_original=doc.text_original[s.text_start:s.end],
+            parent_id=None if n.parent is None else f"{base}/{paths[n.parent]}",
+            start=s.text_start, end=s.end))
+    return items
+
+
+def segment(doc: Document, config: Config | None = None) -> SegmentedDocument:
+    """Articles and items of one repaired document, with document and article metadata.
+
+    ``config`` is accepted for symmetry with the other stages; segmentation has no
+    options yet (near-duplicates are marked corpus-wide by ``pipeline.dedup``).
+    """
+    from .metadata import article_metadata, document_metadata
+
+    spans = find_articles(doc.text)
+    articles: list[Article] = []
+    items: list[Item] = []
+    for span in spans:
+        _split_title_apparatus(span)
+        its = article_items(doc, span)
+        head = "\n".join(ln.text for ln in span.title_lines)
+        tail = "\n".join(ln.text for ln in span.lines[-4:])
+        meta = article_metadata(span.title, head, doc.text[span.start:span.end], tail)
+        articles.append(Article(f"{doc.doc_id}/a{span.index}", doc.doc_id, span.index, span.title,
+                                span.start, span.end, meta))
+        items.extend(its)
+    meta = dict(doc.metadata or {})
+    meta.update(document_metadata([a.metadata for a in articles]))
+    return SegmentedDocument(dataclasses.replace(doc, metadata=meta), tuple(articles), tuple(items))
+
+
+def segment_documents(docs: Iterable[Document], config: Config | None = None
+                      ) -> tuple[list[SegmentedDocument], list[FileError]]:
+    """``segment`` over many documents; a document that fails becomes a ``FileError``."""
+    out: list[SegmentedDocument] = []
+    errors: list[FileError] = []
+    for doc in docs:
+        try:
+            out.append(segment(doc, config))
+        except Exception as e:  # a bug for this file: report it and go on
+            errors.append(FileError(doc.source or doc.doc_id, "segment", "internal",
+                                    f"{doc.source or doc.doc_id}: expected the segment stage to succeed; found "
+                                    f"{type(e).__name__}: {e}; please report this file to the unionmine developers"))
+    return out, errors
