@@ -127,7 +127,7 @@ def _cmd_run(args) -> int:
     print(result.summary(), file=sys.stderr)
     if result.stopped:
         return EXIT_STRICT
-    return EXIT_SOME_FAILED if result.failed else EXIT_OK
+    return EXIT_SOME_FAILED if result.failed or getattr(result, 'run_errors', None) else EXIT_OK
 
 
 # ------------------------------------------------------------------------------

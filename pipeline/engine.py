@@ -31,6 +31,8 @@ from .model import FileError
 
 #: a document with no line break and more characters than this gets a warning
 LONG_LINE_CHARS = 100_000
+#: a document whose repaired text keeps less than this share of its decoded text gets a warning
+LOST_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,7 @@ class DocumentProcessor:
             t = time.perf_counter()
             doc = ingest_bytes(task.data, task.doc_id, task.source, self.kit)
             res.seconds["ingest"] = time.perf_counter() - t
-            warnings = list(doc.warnings)
-            if len(doc.text) > LONG_LINE_CHARS and "\n" not in doc.text.strip():
-                warnings.append(f"one line of {len(doc.text)} characters with no line breaks: articles and "
-                                "items may be missed; check whether the file lost its line ends")
+            warnings = list(doc.warnings) + input_warnings(doc)
             seg = None
             if self.segment is not None:
                 stage = "segment"
@@ -148,6 +147,24 @@ class DocumentProcessor:
         return res
 
 
+def input_warnings(doc: Any) -> list[str]:
+    """What the run notices about a document that no stage complains about."""
+    out = []
+    raw = doc.raw_text
+    if len(raw) > LONG_LINE_CHARS and "\n" not in raw.strip():
+        out.append(f"one line of {len(raw)} characters with no line breaks: articles and items may be missed; "
+                   "check whether the file lost its line ends")
+    n_raw = len(raw.strip())
+    if n_raw >= 200 and len(doc.text.strip()) < LOST_SHARE * n_raw:
+        removed: dict[str, int] = {}
+        for r in doc.repairs:
+            removed[r.rule] = removed.get(r.rule, 0) + max(0, len(r.before) - len(r.after))
+        top = ", ".join(f"{k} {v}" for k, v in sorted(removed.items(), key=lambda kv: -kv[1])[:3] if v)
+        out.append(f"the repairs removed {100 * (1 - len(doc.text.strip()) / n_raw):.0f}% of the text "
+                   f"(characters removed by rule: {top or 'none'}); check this file's rows in repairs.csv")
+    return out
+
+
 def _classify(classifier: Any, seg: Any) -> list:
     classify_items = optional_stage("classify", "classify_items")
     if classify_items is not None:
@@ -174,7 +191,7 @@ def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings
         return
     article_row = getattr(tables, "article_row", None)
     item_row = getattr(tables, "item_row", None)
-    res.articles = [article_row(a) if article_row else dataclasses.asdict(a) for a in seg.articles]
+    res.articles = [article_row(a) if article_row else _article_columns(a) for a in seg.articles]
     label_rows = optional_stage("classify", "label_rows") or (lambda labs: [_label_columns(x) for x in labs])
     label_by_id = dict(zip((lab.item_id for lab in labels), label_rows(labels))) if labels else {}
     items = []
@@ -185,6 +202,16 @@ def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings
     res.items = items
     signature = optional_stage("dedup", "signatures")
     res.dedup = signature(seg, res.items) if signature else None
+
+
+def _article_columns(a: Any) -> dict:
+    """articles.csv columns until ``tables.article_row`` exists: the record, metadata flattened."""
+    meta = dict(a.metadata or {})
+    row = {"article_id": a.article_id, "doc_id": a.doc_id, "article": a.index, "title": a.title,
+           "start": a.start, "end": a.end}
+    row.update({k: v for k, v in sorted(meta.items()) if isinstance(v, (str, int, float, bool))})
+    row["duplicate_of"] = a.duplicate_of or ""
+    return row
 
 
 def _label_columns(lab: Any) -> dict:

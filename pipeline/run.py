@@ -45,6 +45,8 @@ class RunResult:
 
     documents: list[Document] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    #: problems of the run rather than of one file (no model, statistics failed); also in errors.csv
+    run_errors: list[FileError] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
     n_ok: int = 0
@@ -65,12 +67,15 @@ class RunResult:
         if self.documents and not (self.n_ok or self.n_warned):  # ingest_files / repair_files
             self.n_warned = sum(1 for d in self.documents if d.warnings)
             self.n_ok = len(self.documents) - self.n_warned
-        n = self.n_ok + self.n_warned + len(self.failed)
+        n = self.n_ok + self.n_warned + len(self.failed) + len(self.skipped)
         text = (f"unionmine: {n} files: {self.n_ok} ok, {self.n_warned} with warnings, "
                 f"{len(self.failed)} failed")
         if self.skipped:
             text += f", {len(self.skipped)} skipped (not matching the patterns)"
-        if self.errors:
+        if self.run_errors:
+            text += f"; {len(self.run_errors)} run-level problem(s): " + "; ".join(
+                f"{e.stage}: {e.kind}" for e in self.run_errors)
+        if self.errors or self.run_errors:
             text += " (see errors.csv)"
         if self.n_items is not None:
             text += f"; {self.n_items} items"
@@ -153,6 +158,15 @@ def _read(path: Path) -> bytes | FileError:
     except OSError as e:
         return FileError(str(p), "read", "unreadable",
                          f"{p}: expected a readable file; found {e.strerror or e}; check the disk and the file")
+
+
+def _too_large(path: Path, size: int, config: Config) -> FileError | None:
+    if size <= config.max_file_mb * 1e6:
+        return None
+    return FileError(str(path), "read", "too_large",
+                     f"{path}: expected a report of at most {config.max_file_mb:g} MB (max_file_mb); found "
+                     f"{size / 1e6:.1f} MB; split it into separate reports, or raise max_file_mb in the "
+                     "configuration file (a worker needs about 50 times the file size in memory)")
 
 
 def _skipped_errors(skipped: list[tuple[str, str]]) -> list[FileError]:
@@ -260,7 +274,12 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         manifest.add_input("", err.file, "", 0, err.kind, False)
 
     t = time.perf_counter()
-    classifier = load_classifier(config)
+    try:
+        classifier = load_classifier(config)
+    except UnionmineError as e:  # no model and no labels to train one: items stay unlabelled, the run goes on
+        classifier = None
+        result.run_errors.append(FileError(e.where, "classify", "no_model",
+                                       f"{e}; until then items.csv has no labels and there are no statistics"))
     if classifier is not None:
         manifest.stage("classifier_load").seconds += time.perf_counter() - t
     store = ResultStore.for_run(out_dir, fingerprint(config, classifier), config.cache)
@@ -276,7 +295,8 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         for f in inputs:
             entry = Entry(f.doc_id, str(f.path), 0)
             ledger.append(entry)
-            data = _read(f.path)
+            size = _size(f.path)
+            data = _too_large(f.path, size, config) or _read(f.path)
             if isinstance(data, FileError):
                 _fail(entry, data, result, manifest)
                 progress.update(0)
@@ -334,7 +354,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             _prune_texts(out_dir, ledger)
             manifest.stage("write").seconds += time.perf_counter() - t
             t = time.perf_counter()
-            _statistics(out_dir, config, result, manifest)
+            _statistics(out_dir, config, result, manifest, classifier is not None)
             if config.cache and not store.temporary:
                 manifest.cache["pruned"] = store.prune(e.key for e in ledger if e.key)
             manifest.counts["items"] = result.n_items
@@ -343,11 +363,11 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         manifest.cache.update({"hits": sum(e.cached for e in ledger),
                                "processed": sum(1 for e in ledger if e.key and not e.cached)})
         result.errors.sort(key=lambda e: (e.file, e.stage))
-        uio.write_csv(out_dir / "errors.csv",
-                      tables.frame(map(tables.error_row, result.errors), tables.ERROR_COLUMNS))
+        all_errors = result.errors + result.run_errors
+        uio.write_csv(out_dir / "errors.csv", tables.frame(map(tables.error_row, all_errors), tables.ERROR_COLUMNS))
         result.seconds = time.perf_counter() - t0
         manifest.seconds = result.seconds
-        manifest.errors = result.errors
+        manifest.errors = all_errors
         manifest.write(out_dir / "run.json")
     finally:
         store.close()
@@ -488,9 +508,10 @@ class _CsvStream:
         self.rows = []
 
     def close(self) -> None:
-        if self.columns is None:
-            self.columns = []
         self.flush()
+        if self.columns is None:  # no rows at all and no declared columns
+            self.columns = []
+            self.flush()
         self.fh.close()
         os.replace(self.tmp, self.path)
 
@@ -584,16 +605,16 @@ def _mark_same_as(first: DocResult, articles: list[dict], items: list[dict]) -> 
     return mark(articles, first.articles, "article_id"), mark(items, first.items, "item_id")
 
 
-def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Manifest) -> None:
+def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Manifest, labelled: bool) -> None:
     """The statistics stage on the written tables (when it exists in this checkout)."""
     write_stats = optional_stage("export", "write_run_outputs")
-    if write_stats is None or not result.n_items:
+    if write_stats is None or not result.n_items or not labelled:
         return
     t = time.perf_counter()
     try:
         write_stats(out_dir, config)
     except Exception as e:  # statistics failing must not lose the tables already written
-        result.errors.append(FileError(str(out_dir / "stats"), "statistics", "internal",
+        result.run_errors.append(FileError(str(out_dir / "stats"), "statistics", "internal",
                                        f"{out_dir / 'stats'}: expected the statistics tables; found "
                                        f"{type(e).__name__}: {e}; the other tables are complete, please report this"))
     manifest.stage("statistics").seconds += time.perf_counter() - t
