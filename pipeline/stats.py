@@ -22,6 +22,7 @@ that resamples whole documents (items of one document are not independent).
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import warnings
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.nd
     count, nobs = np.asarray(count, float), np.asarray(nobs, float)
     safe = np.where(nobs > 0, nobs, 1.0)
     lo, hi = proportion_confint(count, safe, alpha=alpha, method="wilson")
+    lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)  # rounding can leave -1e-17 at a count of 0
     return np.where(nobs > 0, lo, np.nan), np.where(nobs > 0, hi, np.nan)
 
 
@@ -383,10 +385,21 @@ def chi_square_from_table(observed: pd.DataFrame, *, grouping: str = "", labels:
 
 
 def chi_square_test(frame: pd.DataFrame, by: str, *, labels: str = "primary", exact: str = "auto",
-                    n_permutations: int = 10000, seed: int = 0, warn: bool = True) -> ChiSquareResult:
-    """Chi-square test of independence of function × ``by`` on the analysis frame."""
-    res = chi_square_from_table(crosstab(frame, by, labels), grouping=by, labels=labels, exact=exact,
+                    n_permutations: int = 10000, seed: int = 0, drop_unknown: bool = True,
+                    warn: bool = True) -> ChiSquareResult:
+    """Chi-square test of independence of function × ``by`` on the analysis frame.
+
+    Items whose group is ``unknown`` are left out of the test (``drop_unknown``),
+    as a group of "no metadata" is not a group one can interpret.
+    """
+    tab = crosstab(frame, by, labels)
+    unknown = drop_unknown and UNKNOWN in tab.index
+    if unknown:
+        tab = tab.drop(index=UNKNOWN)
+    res = chi_square_from_table(tab, grouping=by, labels=labels, exact=exact,
                                 n_permutations=n_permutations, seed=seed)
+    if unknown:
+        res = dataclasses.replace(res, dropped=(f"{by}={UNKNOWN}",) + res.dropped)
     if warn and res.warning:
         warnings.warn(res.warning, stacklevel=2)
     return res

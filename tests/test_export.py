@@ -1,0 +1,155 @@
+"""pipeline.export and the stats/export/plot commands: tables, round trips, determinism."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import export, io as uio
+from pipeline.cli import main
+from pipeline.config import Config
+from tests.test_stats import synthetic_tables
+
+
+@pytest.fixture(scope="module")
+def tables():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return export.compute_tables(*synthetic_tables(), Config(nmf_topics=1, top_terms=5))
+
+
+@pytest.fixture()
+def run_dir(tmp_path):
+    docs, arts, items = synthetic_tables()
+    for name, t in (("documents", docs), ("articles", arts), ("items", items)):
+        uio.write_csv(tmp_path / f"{name}.csv", t)
+    return tmp_path
+
+
+def test_every_table_is_there(tables):
+    expected = {"overview", "chisq_tests", "chisq_cells", "pairwise", "keyness_by_function", "topics_by_function",
+                "nmf_topics"}
+    expected |= {f"shares_by_{by}" for by in ("doc_id", "article_id", "sector", "year", "doc_type")}
+    expected |= {f"keyness_by_{by}" for by in ("sector", "year", "doc_type")}
+    expected |= {f"topics_by_function_{by}" for by in ("sector", "year", "doc_type")}
+    assert set(tables) == expected
+    ov = dict(zip(tables["overview"].key, tables["overview"].value))
+    assert (ov["items"], ov["headings"], ov["near_duplicates"], ov["counted_items"]) == ("14", "1", "2", "11")
+
+
+def test_chisq_tests_leave_unknown_groups_out_and_report_small_cells(tables):
+    t = tables["chisq_tests"].set_index("grouping")
+    assert list(t.index) == ["sector", "year", "doc_type", "doc_id"]
+    assert t.loc["sector", "n"] == 11 and bool(t.loc["sector", "small_expected"])
+    assert "Cochran" in t.loc["sector", "warning"] and 0 < t.loc["sector", "p_value_exact"] <= 1
+
+
+def test_shares_by_sector_in_the_tables_sum_to_one(tables):
+    s = tables["shares_by_sector"]
+    assert np.allclose(s.groupby("group")["share"].sum(), 1)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_tables_round_trip(tables, tmp_path, fmt):
+    export.write_tables(tables, tmp_path, formats=(fmt,))
+    for name, table in tables.items():
+        back = export.read_table(tmp_path / f"{name}.{fmt}")
+        expect = table.copy()
+        if fmt == "csv":   # CSV cannot tell an empty cell from a missing number: compare on that footing
+            for c in expect.columns:
+                if not (pd.api.types.is_numeric_dtype(expect[c]) or pd.api.types.is_bool_dtype(expect[c])):
+                    expect[c] = expect[c].astype(object).where(expect[c].notna(), "")
+                    if (expect[c] == "").all():
+                        back[c] = back[c].astype(object).where(back[c].notna(), "")
+        pd.testing.assert_frame_equal(back.reset_index(drop=True), expect.reset_index(drop=True),
+                                      check_dtype=False, obj=name)
+
+
+def test_csv_has_a_bom_and_reads_back_as_chinese(tables, tmp_path):
+    export.write_tables(tables, tmp_path, formats=("csv",))
+    raw = (tmp_path / "topics_by_function.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "送温暖" in raw.decode("utf-8-sig")
+
+
+def test_xlsx_round_trips_and_is_byte_stable(tables, tmp_path):
+    a = export.write_xlsx(tables, tmp_path / "a.xlsx").read_bytes()
+    b = export.write_xlsx(tables, tmp_path / "b.xlsx").read_bytes()
+    assert a == b
+    sheets = pd.read_excel(tmp_path / "a.xlsx", sheet_name=None)
+    assert set(sheets) == {n[:31] for n in tables}
+    back = sheets["shares_by_sector"]
+    pd.testing.assert_frame_equal(back, tables["shares_by_sector"], check_dtype=False)
+
+
+def test_writing_twice_gives_the_same_bytes_and_removes_stale_tables(tables, tmp_path):
+    export.write_tables(tables, tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "old_table.csv").write_text("x\n", encoding="utf-8")
+    export.write_tables(tables, tmp_path / "b")
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for n in names:
+        assert (tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes(), n
+
+
+def test_without_labels_only_the_overview_is_written():
+    docs, arts, items = synthetic_tables()
+    with pytest.warns(UserWarning, match="classify the items first"):
+        out = export.compute_tables(docs, arts, items.drop(columns=["primary_label", "secondary_labels"]))
+    assert list(out) == ["overview"]
+
+
+def test_write_run_outputs_is_what_run_calls(run_dir):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        written = export.write_run_outputs(run_dir, Config())
+    assert (run_dir / "stats" / "shares_by_sector.csv") in written
+    assert (run_dir / "stats" / "shares_by_sector.parquet").exists()
+
+
+def test_load_outputs_says_what_to_run(tmp_path):
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="run 'unionmine run data/raw"):
+        export.load_outputs(tmp_path)
+
+
+# --- commands ------------------------------------------------------------------------
+def test_stats_command_prints_shares_and_the_test(run_dir, capsys):
+    assert main(["stats", "--by", "sector", "--in", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "health" in out and "school" in out and "28.6% [" in out   # welfare in health: 2/7
+    assert "chi-square test of function × sector" in out and "Cramér's V" in out
+
+
+def test_stats_command_options(run_dir, capsys):
+    out_file = run_dir / "s.csv"
+    assert main(["stats", "--by", "year", "--in", str(run_dir), "--keep-duplicates", "--include-headings",
+                 "--labels", "any", "--out", str(out_file)]) == 0
+    t = uio.read_csv(out_file)
+    assert set(t.labels) == {"any"} and t[t.group == "(all)"].n_items.iloc[0] == "14"
+    assert main(["stats", "--by", "sector", "--in", str(run_dir), "--compare", "health", "school"]) == 0
+    assert "p_holm" in capsys.readouterr().out
+
+
+def test_stats_command_reports_a_missing_folder(tmp_path, capsys):
+    assert main(["stats", "--in", str(tmp_path / "nope")]) == 2
+    assert "unionmine run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt,name", [("csv", "stats/chisq_tests.csv"), ("parquet", "stats/chisq_tests.parquet"),
+                                      ("xlsx", "stats/unionmine_stats.xlsx")])
+def test_export_command(run_dir, fmt, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["export", "--format", fmt, "--in", str(run_dir)]) == 0
+    assert (run_dir / name).exists()
+
+
+def test_plot_command(run_dir, capsys):
+    assert main(["plot", "--in", str(run_dir)]) == 0
+    assert (run_dir / "figures" / "shares_by_sector.png").exists()
+    assert (run_dir / "figures" / "residuals_sector.svg").exists()
