@@ -60,6 +60,9 @@ def find_cjk_font() -> str | None:
         if family in by_name and _has_cjk_glyphs(by_name[family].fname):
             return family
     for f in sorted(fonts, key=lambda f: (f.name, f.fname)):
+        # matplotlib's own "Last Resort" font maps every character to a placeholder box
+        if "last resort" in f.name.lower():
+            continue
         if _has_cjk_glyphs(f.fname):
             return f.name
     return None
