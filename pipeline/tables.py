@@ -9,13 +9,20 @@ from typing import Iterable
 
 import pandas as pd
 
-from .model import Document, FileError, Repair
+from .model import Article, Document, FileError, Item, Repair, SegmentedDocument
 
 DOCUMENT_COLUMNS = ["doc_id", "source", "sha256", "n_bytes", "encoding", "script", "n_chars", "n_repairs",
                     "n_articles", "n_items", "year", "sector", "doc_type", "organization", "warnings"]
 REPAIR_COLUMNS = ["doc_id", "seq", "rule", "start", "end", "out_start", "out_end", "before", "after",
                   "confidence", "note"]
 ERROR_COLUMNS = ["file", "stage", "kind", "message"]
+#: articles.csv (segmentation; see docs/segment.md)
+ARTICLE_COLUMNS = ["article_id", "doc_id", "article", "title", "start", "end", "n_items",
+                   "year", "year_evidence", "sector", "sector_evidence", "doc_type", "doc_type_evidence",
+                   "organization", "organization_evidence", "duplicate_of"]
+#: items.csv (segmentation; see docs/segment.md)
+ITEM_COLUMNS = ["item_id", "doc_id", "article", "article_id", "path", "level", "marker", "is_heading", "text",
+                "text_original", "parent_id", "duplicate_of", "start", "end"]
 
 
 def repair_rows(doc: Document) -> list[dict]:
@@ -38,6 +45,39 @@ def error_row(err: FileError) -> dict:
     return {"file": err.file, "stage": err.stage, "kind": err.kind, "message": err.message}
 
 
+def article_row(a: Article, n_items: int | None = None) -> dict:
+    meta = a.metadata or {}
+    row = {"article_id": a.article_id, "doc_id": a.doc_id, "article": a.index, "title": a.title,
+           "start": a.start, "end": a.end, "n_items": "" if n_items is None else n_items,
+           "duplicate_of": a.duplicate_of or ""}
+    for f in ("year", "sector", "doc_type", "organization"):
+        row[f] = meta.get(f, "")
+        row[f"{f}_evidence"] = meta.get(f"{f}_evidence", "")
+    return row
+
+
+def item_row(it: Item) -> dict:
+    return {"item_id": it.item_id, "doc_id": it.doc_id, "article": it.article,
+            "article_id": f"{it.doc_id}/a{it.article}", "path": it.path, "level": it.level, "marker": it.marker,
+            "is_heading": it.is_heading, "text": it.text, "text_original": it.text_original,
+            "parent_id": it.parent_id or "", "duplicate_of": it.duplicate_of or "", "start": it.start, "end": it.end}
+
+
+def segmented_document_row(seg: SegmentedDocument) -> dict:
+    return document_row(seg.document, len(seg.articles), len(seg.items))
+
+
+def article_rows(seg: SegmentedDocument) -> list[dict]:
+    counts: dict[int, int] = {}
+    for it in seg.items:
+        counts[it.article] = counts.get(it.article, 0) + 1
+    return [article_row(a, counts.get(a.index, 0)) for a in seg.articles]
+
+
+def item_rows(seg: SegmentedDocument) -> list[dict]:
+    return [item_row(it) for it in seg.items]
+
+
 def frame(rows: Iterable[dict], columns: list[str]) -> pd.DataFrame:
     rows = list(rows)
     df = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
@@ -47,3 +87,11 @@ def frame(rows: Iterable[dict], columns: list[str]) -> pd.DataFrame:
 
 def repairs_frame(docs: Iterable[Document]) -> pd.DataFrame:
     return frame((row for d in docs for row in repair_rows(d)), REPAIR_COLUMNS)
+
+
+def articles_frame(segs: Iterable[SegmentedDocument]) -> pd.DataFrame:
+    return frame((row for s in segs for row in article_rows(s)), ARTICLE_COLUMNS)
+
+
+def items_frame(segs: Iterable[SegmentedDocument]) -> pd.DataFrame:
+    return frame((row for s in segs for row in item_rows(s)), ITEM_COLUMNS)

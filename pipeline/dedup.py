@@ -1,0 +1,168 @@
+"""Near-duplicate articles and items across a corpus: MinHash on character shingles + LSH.
+
+范文 sites copy text between pages and within a page (one sample holds the same
+article twice, once with its markers lost).  Statistics count each text once
+by default, so every article and item whose character 4-shingles overlap an
+earlier one's by Jaccard similarity ≥ ``config.duplicate_threshold`` gets
+``duplicate_of`` = the id of the earliest such text (documents in ``doc_id``
+order, then articles and items in reading order).
+
+Technique: MinHash signatures (Broder 1997) of the shingle sets, indexed with
+datasketch's ``MinHashLSH`` (banding) to find candidates without comparing all
+pairs; a candidate is accepted when the signatures agree on at least the
+threshold share of positions (the MinHash estimate of Jaccard similarity).
+Shingle hashing and the permutations are vectorised with numpy and seeded, so
+signatures are deterministic across processes (Python's ``hash`` is not).
+
+Two ways in:
+
+* ``mark_duplicates(segmented, config)``: in memory, for a list of documents;
+* ``signatures(seg)`` per document (in workers), then
+  ``duplicates_from_signatures([(doc_id, sig), …], config)`` once (the run engine
+  ships only the compact signatures between processes).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .config import Config
+from .model import SegmentedDocument
+
+SHINGLE = 4
+NUM_PERM = 128
+SEED = 20240501
+_CHUNK = 4096
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _params(num_perm: int = NUM_PERM, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    a = rng.integers(1, 2 ** 63, size=num_perm, dtype=np.uint64) | np.uint64(1)   # odd multipliers
+    b = rng.integers(0, 2 ** 63, size=num_perm, dtype=np.uint64)
+    return a, b
+
+
+_A, _B = _params()
+
+
+def normalize(text: str) -> str:
+    """Characters that carry content: punctuation, spaces and markers' dots drop out."""
+    return re.sub(r"[\W_]+", "", text)
+
+
+def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray:
+    """64-bit hashes of the distinct character k-shingles of ``text`` (the whole text if shorter)."""
+    norm = normalize(text)
+    if not norm:
+        return np.zeros(0, dtype=np.uint64)
+    cp = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    k = min(k, len(cp))
+    n = len(cp) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * np.uint64(0x100000001B3) + cp[j:j + n]
+        # splitmix64 finaliser: spreads the polynomial hash over all bits
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return np.unique(h)
+
+
+def minhash(text: str) -> np.ndarray | None:
+    """The MinHash signature (``NUM_PERM`` uint32 values) of ``text``; None when it has no content."""
+    h = shingle_hashes(text)
+    if h.size == 0:
+        return None
+    sig = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(0, h.size, _CHUNK):
+            part = h[i:i + _CHUNK]
+            vals = (np.outer(_A, part) + _B[:, None]) >> np.uint64(32)    # multiply-shift hashing
+            sig = np.minimum(sig, vals.min(axis=1))
+    return sig.astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """Compact per-document material for corpus-level duplicate detection (picklable)."""
+
+    article_ids: tuple[str, ...]
+    articles: np.ndarray        # (n_articles, NUM_PERM) uint32
+    item_ids: tuple[str, ...]
+    items: np.ndarray           # (n_items, NUM_PERM) uint32
+
+
+def _stack(pairs: list[tuple[str, np.ndarray]]) -> tuple[tuple[str, ...], np.ndarray]:
+    if not pairs:
+        return (), np.zeros((0, NUM_PERM), dtype=np.uint32)
+    return tuple(p[0] for p in pairs), np.vstack([p[1] for p in pairs])
+
+
+def signatures(seg: SegmentedDocument, item_rows: Sequence[dict] | None = None) -> Signatures:
+    """MinHash signatures of the articles and items of one document (``item_rows`` is not needed)."""
+    text = seg.document.text
+    arts = [(a.article_id, s) for a in seg.articles if (s := minhash(text[a.start:a.end])) is not None]
+    items = [(it.item_id, s) for it in seg.items if (s := minhash(it.text)) is not None]
+    a_ids, a_sig = _stack(arts)
+    i_ids, i_sig = _stack(items)
+    return Signatures(a_ids, a_sig, i_ids, i_sig)
+
+
+def _first_duplicates(ids: Sequence[str], sigs: np.ndarray, threshold: float) -> dict[str, str]:
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    # our own permutations made the values: placeholder parameters spare datasketch drawing its own per sketch
+    perms = (np.ones(NUM_PERM, dtype=np.uint64), np.zeros(NUM_PERM, dtype=np.uint64))
+    order: dict[str, int] = {}
+    kept: list[np.ndarray] = []
+    out: dict[str, str] = {}
+    for id_, sig in zip(ids, sigs):
+        mh = MinHash(num_perm=NUM_PERM, hashvalues=sig.astype(np.uint64), permutations=perms,
+                     scheme="affine32")
+        best = None
+        for cand in lsh.query(mh):
+            j = order[cand]
+            if float(np.mean(kept[j] == sig)) >= threshold and (best is None or j < order[best]):
+                best = cand
+        if best is not None:
+            out[id_] = best
+            continue
+        order[id_] = len(kept)
+        kept.append(sig)
+        lsh.insert(id_, mh)
+    return out
+
+
+def duplicates_from_signatures(material: Iterable[tuple[str, Signatures]], config: Config | None = None
+                               ) -> dict[str, str]:
+    """``{article_or_item_id: id of the earliest near-duplicate}`` over a corpus."""
+    config = config or Config()
+    mats = sorted(((d, s) for d, s in material if s is not None), key=lambda x: x[0])
+    out: dict[str, str] = {}
+    for ids_attr, sig_attr in (("article_ids", "articles"), ("item_ids", "items")):
+        ids = [i for _, s in mats for i in getattr(s, ids_attr)]
+        if not ids:
+            continue
+        sigs = np.vstack([getattr(s, sig_attr) for _, s in mats if len(getattr(s, ids_attr))])
+        out.update(_first_duplicates(ids, sigs, config.duplicate_threshold))
+    return out
+
+
+def mark_duplicates(segmented: list[SegmentedDocument], config: Config | None = None) -> list[SegmentedDocument]:
+    """The documents with ``duplicate_of`` set on near-duplicate articles and items."""
+    dup = duplicates_from_signatures([(s.document.doc_id, signatures(s)) for s in segmented], config)
+    out = []
+    for s in segmented:
+        arts = tuple(dataclasses.replace(a, duplicate_of=dup.get(a.article_id)) for a in s.articles)
+        items = tuple(dataclasses.replace(it, duplicate_of=dup.get(it.item_id)) for it in s.items)
+        out.append(dataclasses.replace(s, articles=arts, items=items))
+    return out
