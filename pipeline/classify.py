@@ -145,8 +145,9 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
                                    ngram_range=(2, 4), sublinear_tf=True, min_df=2), "text"),
          ("parent", TfidfVectorizer(tokenizer=words.with_empty_token("<top>"), token_pattern=None, preprocessor=normalize_text,
                                     lowercase=False, sublinear_tf=True), "parent_text"),
-         ("cues", DictionaryFeatures(dictionary), "text")],
-        transformer_weights={"words": 1.0, "chars": 1.0, "parent": 0.4, "cues": 0.6})
+         ("cues", DictionaryFeatures(dictionary), "text"),
+         ("parent_cues", DictionaryFeatures(dictionary), "parent_text")],
+        transformer_weights={"words": 1.0, "chars": 1.0, "parent": 0.4, "cues": 0.6, "parent_cues": 0.3})
     svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
     clf = CalibratedClassifierCV(svm, method="sigmoid",
                                  cv=StratifiedKFold(n_splits=calibration_folds, shuffle=False))
@@ -311,6 +312,8 @@ class Classifier:
                 new = [f"{t}" for t in new[:2]] or [f"[{term}]"]
             elif block == "parent":
                 new = [f"parent:{term}"]
+            elif block == "parent_cues":
+                new = [f"parent:[{term}]"]
             else:
                 new = [term]
             for t in new:
