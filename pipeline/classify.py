@@ -81,7 +81,8 @@ class WordTokenizer:
         return self._tokenizer
 
     def __call__(self, text: str) -> list[str]:
-        words = [w for w in self.tokenizer.lcut(text) if w.strip() and not all(c in _PUNCT for c in w)]
+        # HMM off: no guessed new words, so tokens depend only on the dictionaries (and it is faster)
+        words = [w for w in self.tokenizer.lcut(text, HMM=False) if w.strip() and not all(c in _PUNCT for c in w)]
         if not words and self.empty_token:
             return [self.empty_token]
         return words
@@ -112,7 +113,8 @@ class DictionaryFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
-        rows = [self.dictionary_.score(t).scores for t in _as_list(X)]
+        memo: dict[str, dict] = {}  # parent headings repeat for every child
+        rows = [memo[t] if t in memo else memo.setdefault(t, self.dictionary_.score(t).scores) for t in _as_list(X)]
         scores = np.log1p(np.array([[r[lab] for lab in LABELS] for r in rows], dtype=float).reshape(-1, len(LABELS)))
         none = (scores.sum(axis=1, keepdims=True) == 0).astype(float)  # no cue at all: the codebook's "other"
         return sp.csr_matrix(np.hstack([scores, none]))

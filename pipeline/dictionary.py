@@ -166,7 +166,8 @@ class DictionaryClassifier:
         if self._pattern is None:
             # longest first: the alternation then prefers the longer cue at a position
             words = sorted({c.cue for c in self.cues if c.cue}, key=lambda w: (-len(w), w))
-            self._pattern = re.compile("|".join(map(re.escape, words)))
+            # a lookahead finds, in one scan, the longest cue starting at every position
+            self._pattern = re.compile("(?=(" + "|".join(map(re.escape, words)) + "))")
             self._by_cue = {c.cue: c for c in self.cues}
         return self._pattern
 
@@ -182,11 +183,7 @@ class DictionaryClassifier:
         found: list[CueMatch] = []
         # scan every start position so that a longer cue starting later in an
         # overlapping run still beats a shorter one starting earlier
-        candidates = []
-        for i in range(len(text)):
-            m = rx.match(text, i)
-            if m:
-                candidates.append((i, m.group()))
+        candidates = [(m.start(), m.group(1)) for m in rx.finditer(text)]
         taken = [False] * len(text)
         for i, word in sorted(candidates, key=lambda t: (-len(t[1]), t[0])):
             if any(taken[i:i + len(word)]):
