@@ -106,11 +106,13 @@ def _add_label(sub) -> None:
     e.set_defaults(func=_cmd_label_export)
     m = lsub.add_parser("match", **_help(
         "Attach coded lines to segmenter items by normalised text (labels file for train/evaluate).",
-        "unionmine label match --coding data/labels/coding_primary.csv --out data/labels/items_v1.csv data/raw"))
+        "unionmine label match data/raw --coding data/labels/coding_primary.csv --out data/labels/items_v1.csv"))
     m.add_argument("paths", nargs="*", metavar="PATH", help="the coded report files or folders")
     m.add_argument("--items", default=None, metavar="ITEMS.csv", help="use an items table instead of reports")
     m.add_argument("--coding", required=True, metavar="FILE", help="coding sheet: unit_id, doc_id, text, primary, …")
     m.add_argument("--coder", default="primary", help="coder name written into the labels file")
+    m.add_argument("--adjudicated", default=None, metavar="FILE",
+                   help="resolved disagreements (unit_id, primary, secondary, subcode, rule, reason) overriding the coding")
     m.add_argument("--out", required=True, metavar="FILE", help="labels CSV to write (UTF-8 with BOM)")
     _add_config_options(m)
     m.set_defaults(func=_cmd_label_match)
@@ -167,6 +169,10 @@ def _cmd_label_match(args) -> int:
     config = _config(args)
     items = _items(args, config)
     coding = _read_table(args.coding, "a coding sheet (unit_id, doc_id, text, primary, secondary, subcode)")
+    if args.adjudicated:
+        from .labels import apply_adjudication
+
+        coding = apply_adjudication(coding, _read_table(args.adjudicated, "an adjudication table"))
     matched = match_units(items, coding, coder=args.coder)
     uio.write_csv(Path(args.out), matched)
     s = match_summary(matched)

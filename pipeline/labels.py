@@ -116,6 +116,8 @@ def match_units(items: pd.DataFrame, coding: pd.DataFrame, coder: str = "primary
                    "duplicate_of": getattr(it, "duplicate_of", "") or ""}
             if coded:
                 _, r = max(coded, key=lambda t: (t[0], -t[1]))
+                if "adjudicated" in coding.columns and bool(coding.at[r, "adjudicated"]):
+                    row["coder"] = f"{coder}+adjudicated"
                 primary = str(coding.at[r, "primary"]).strip()
                 sec = [s for s in re.split(r"[;；,，\s]+", str(coding.at[r, "secondary"] or "")) if s in LABELS]
                 row.update(primary_label=primary, secondary_labels=";".join(s for s in sec if s != primary),
@@ -124,6 +126,29 @@ def match_units(items: pd.DataFrame, coding: pd.DataFrame, coder: str = "primary
                 row.update(primary_label="NA" if best_rows else "", secondary_labels="", subcode="")
             rows.append(row)
     out = pd.DataFrame(rows, columns=LABEL_COLUMNS)
+    return out
+
+
+def apply_adjudication(coding: pd.DataFrame, adjudication: pd.DataFrame) -> pd.DataFrame:
+    """The coding with disagreements resolved: adjudicated units take the adjudicated codes.
+
+    ``adjudication``: unit_id, primary, secondary, subcode (plus rule and reason for the
+    record).  Adjudicated rows get ``adjudicated = True``; unknown unit ids are an error.
+    """
+    from .errors import InputFileError
+
+    out = coding.copy()
+    out["adjudicated"] = False
+    index = {u: i for i, u in zip(out.index, out["unit_id"].astype(str))}
+    missing = [u for u in adjudication["unit_id"].astype(str) if u not in index]
+    if missing:
+        raise InputFileError("adjudication", "unit ids of the coding sheet", ", ".join(missing[:5]),
+                             "check the unit_id column of the adjudication file")
+    for row in adjudication.itertuples(index=False):
+        i = index[str(row.unit_id)]
+        for col in ("primary", "secondary", "subcode"):
+            out.at[i, col] = str(getattr(row, col, "") or "")
+        out.at[i, "adjudicated"] = True
     return out
 
 

@@ -59,3 +59,60 @@ def test_unrelated_item_is_left_unmatched():
     items = pd.DataFrame({"item_id": ["d:9"], "doc_id": "d", "text": ["完全不同的一段文字内容"]})
     m = match_units(items, coding)
     assert m.loc[0, "match"] == "none" and m.loc[0, "primary_label"] == ""
+
+
+def test_item_whose_line_was_repaired_differently_is_anchored_on_its_first_words():
+    coding = _coding([("d:1", "d", "4.评选劳动模范。5.协助行政，会同委员做好教工之间的纠纷调解工作；配合当?shù)孛裾部门,对侵犯教工利益的事调查处理",
+                       "rights", "", ""),
+                      ("d:2", "d", "6.举办运动会", "culture", "", "")])
+    items = pd.DataFrame({"item_id": ["d:5"], "doc_id": "d",
+                          "text": ["协助行政，会同委员做好教工之间的纠纷调解工作；配合当地民政部门，对侵犯教工利益的事调查处理"]})
+    m = match_units(items, coding)
+    assert m.loc[0, "match"] == "prefix" and m.loc[0, "primary_label"] == "rights"
+
+
+def test_adjudication_overrides_the_coding_and_is_recorded():
+    from pipeline.labels import apply_adjudication
+
+    coding = _coding([("d:1", "d", "1、工会宣传委员职责", "culture", "", "culture.publicity"),
+                      ("d:2", "d", "2、举办运动会", "culture", "", "")])
+    adj = pd.DataFrame([{"unit_id": "d:1", "primary": "organization", "secondary": "", "subcode": "organization.cadres",
+                         "rule": "委员分工", "reason": "duties heading"}])
+    items = pd.DataFrame({"item_id": ["a", "b"], "doc_id": "d", "text": ["工会宣传委员职责", "举办运动会"]})
+    m = match_units(items, apply_adjudication(coding, adj), coder="c1")
+    assert list(m["primary_label"]) == ["organization", "culture"]
+    assert list(m["coder"]) == ["c1+adjudicated", "c1"]
+    assert m.loc[0, "subcode"] == "organization.cadres"
+
+
+def test_adjudication_of_an_unknown_unit_is_named():
+    from pipeline.errors import InputFileError
+    from pipeline.labels import apply_adjudication
+
+    with pytest.raises(InputFileError) as e:
+        apply_adjudication(_coding([("d:1", "d", "x", "other", "", "")]),
+                           pd.DataFrame([{"unit_id": "d:9", "primary": "rights"}]))
+    assert "d:9" in str(e.value) and "check the unit_id column" in str(e.value)
+
+
+def test_cli_label_match_and_export_with_an_items_table(tmp_path, capsys):
+    from pipeline import io as uio
+    from pipeline.cli import main
+
+    items = tmp_path / "items.csv"
+    uio.write_csv(items, pd.DataFrame({"item_id": ["d/1", "d/1.1"], "doc_id": "d", "parent_id": ["", "d/1"],
+                                       "text": ["关心困难职工生活", "开展送温暖活动"]}))
+    coding = tmp_path / "coding.csv"
+    uio.write_csv(coding, _coding([("d:1", "d", "一、关心困难职工生活", "welfare", "", ""),
+                                   ("d:2", "d", "1、开展送温暖活动", "welfare", "", "welfare.visits")]))
+    out = tmp_path / "labels.csv"
+    assert main(["label", "match", "--items", str(items), "--coding", str(coding), "--out", str(out)]) == 0
+    m = uio.read_csv(out)
+    assert list(m["primary_label"]) == ["welfare", "welfare"] and m.loc[1, "parent_text"] == "关心困难职工生活"
+    assert "2 matched exactly" in capsys.readouterr().err
+    exp = tmp_path / "to_code.csv"
+    assert main(["label", "export", "--items", str(items), "--out", str(exp), "--dictionary"]) == 0
+    e = uio.read_csv(exp)
+    assert list(e["suggested_label"]) == ["welfare", "welfare"]
+    assert {"primary_label", "secondary_labels", "subcode", "coder", "codebook_version"} <= set(e.columns)
+    assert set(e["primary_label"]) == {""}, "the coder's columns start empty"
