@@ -1,6 +1,499 @@
-"""Recovery of chunk-misaligned GBK runs (being built: see the GBK-recovery issue)."""
+"""Recovery of chunk-misaligned GBK runs.
+
+How the text broke: the page's GB18030 bytes were cut into chunks by a byte-level
+clause splitter that looked for the byte pairs of ！，；？、 (A3A1 A3AC A3BB A3BF A1A2)
+at every offset.  When such a pair began on the *trail* byte of a character
+(。常保專祝 end in A3), the cut split the character: its lead byte became an
+orphan ``?`` and the next chunk decoded one byte out of step, pairing each
+character's trail byte with the next one's lead byte, until a trail byte below
+0x80, an ASCII byte, an unmapped pair or another cut put it back in step.
+Fullwidth forms were then folded to ASCII.  ``之年??偟乃悸肥牵壕o緊圍繞`` is
+``之年。總的思路是：緊緊圍繞``: ``?`` is the orphan lead of 。 (A1), ``?`` is A3
+(from 。) + BF (the lead of 總) read as ？, ``偟`` is 總's trail + 的's lead …, and
+``o`` (0x6F) is the trail of 緊 that put the decoder back in step.
+
+Decoders differ on pairs they cannot map: some drop both bytes silently (two
+characters lose a byte each, with no trace in the text), some print ``?`` for the
+lead and resume on the trail (which re-aligns), and a lead before an ASCII byte
+gives ``?`` that may swallow the ASCII byte (a newline, or the ``(`` of a pinyin
+annotation).  A variant starts not at a cut but at a ``(pinyin)`` that an
+annotator reading the bytes out of step inserted *inside* a character:
+``當?shù)孛裾`` is ``當地民政``.
+
+Recovery re-encodes the run, and a beam search over the original characters
+(byte by byte, with the dropped pairs and unknown bytes as hidden choices)
+scores every candidate with a character bigram model (``pipeline.lm``) built
+from jieba's dictionary and the document itself.  A run is replaced only when
+the recovery explains the text much better than the text as it stands; a
+character the search cannot pin down becomes ``config.unrecoverable_mark``.
+
+The detector costs one regular-expression scan of the text: a run always starts
+with ``?`` followed by a folded splitter mark (``!,;?、``) or by ``pinyin)``.
+"""
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-def recover_misaligned_gbk(text, kit):
-    return []
+from .lm import CJK_RE, CharLM, DocLM
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ingest import Edit, Toolkit
+
+RULE = "recover_misaligned_gbk"
+
+_PY = "a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜüêńňǹḿ"
+#: where a run can start: an orphan ``?`` then a folded splitter mark, or ``?`` then
+#: the rest of an inserted ``(pinyin)``
+START_RE = re.compile(f"\\?(?:[!,;?、！，；？]|\\(?[{_PY}]{{1,7}}\\))")
+_PINYIN_AFTER = re.compile(f"\\(?([{_PY}]{{1,7}})\\)")
+
+#: byte pairs the splitter cut before: ！ ， ； ？ 、
+SPLIT_PAIRS = {(0xA3, 0xA1), (0xA3, 0xAC), (0xA3, 0xBB), (0xA3, 0xBF), (0xA1, 0xA2)}
+
+MAX_RUN = 80          # characters searched after a start
+BEAM = 24             # live hypotheses kept per step
+PER_EXPANSION = 12    # candidates kept per hidden byte choice
+PRESELECT = 48       # candidates (by how common they are) scored in context
+MAX_DROPS = 3         # dropped pairs in a row
+# a dropped pair adds a character the text does not show; its bigram cost (about
+# -5 nats for real text) is the price of every reading with more characters, so
+# the drop move gets that back, less its own prior
+DROP_PENALTY = 1.5 + math.log(0.3)
+NEWLINE_PENALTY = math.log(0.5)
+PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
+MARGIN = 6.0          # nats the recovery must beat the text as it stands by
+_DEBUG = False  # print scores while tuning
+
+
+# ----------------------------------------------------------------------------------
+# Byte tables
+# ----------------------------------------------------------------------------------
+class Tables:
+    """GB18030 two-byte code tables: what each byte pair decodes to, and which drop."""
+
+    def __init__(self) -> None:
+        dec: list[str | None] = [None] * 65536
+        drop = bytearray(65536)
+        q1 = bytearray(65536)
+        for b1 in range(0x81, 0xFF):
+            for b2 in range(0x40, 0xFF):
+                if b2 == 0x7F:
+                    continue
+                k = (b1 << 8) | b2
+                pair = bytes((b1, b2))
+                try:
+                    c = pair.decode("gb18030")
+                    if "\ue000" <= c <= "\uf8ff" or len(c) != 1:
+                        c = None
+                except UnicodeDecodeError:
+                    c = None
+                dec[k] = c
+                if c is None:
+                    drop[k] = 1
+                try:
+                    pair.decode("gbk")
+                except UnicodeDecodeError:
+                    q1[k] = 1
+        self.dec = dec
+        self.drop = drop
+        self.q1 = q1
+        self.by_trail: list[list[tuple[int, str]]] = [[] for _ in range(256)]
+        self.by_lead: list[list[tuple[int, str]]] = [[] for _ in range(256)]
+        for k, c in enumerate(dec):
+            if c is not None:
+                self.by_trail[k & 0xFF].append((k >> 8, c))
+                self.by_lead[k >> 8].append((k & 0xFF, c))
+        # trail bytes that, read as a lead, can start a dropped pair
+        self.drop_t = {t for t in range(0x81, 0xFF) if any(drop[(t << 8) | l] for l in range(0x81, 0xFF))}
+
+    def token_pairs(self, ch: str) -> list[tuple[int, int]]:
+        """The byte pairs an observed character can stand for in a misaligned run."""
+        out = []
+        for c in {ch, _unfold(ch)}:
+            try:
+                b = c.encode("gb18030")
+            except UnicodeEncodeError:
+                continue
+            if len(b) == 2 and 0x81 <= b[1] <= 0xFE:
+                out.append((b[0], b[1]))
+        return out
+
+
+def _unfold(ch: str) -> str:
+    o = ord(ch)
+    if 0x21 <= o <= 0x7E:
+        return chr(o + 0xFEE0)
+    if ch == " ":
+        return "\u3000"
+    return ch
+
+
+def _build_tables() -> Tables:
+    return Tables()
+
+
+def _build_lm() -> CharLM:
+    return CharLM()
+
+
+# ----------------------------------------------------------------------------------
+# The search
+# ----------------------------------------------------------------------------------
+class Hyp(NamedTuple):
+    score: float
+    out: str            # recovered characters so far
+    kind: str           # pending lead: 'L' known, 'any', 'drop' (after a dropped pair), 'phantom'
+    val: object         # the lead byte, the dropped trail byte, or (prev trail, readings)
+    drops: int
+    unknown: tuple      # indices in ``out`` of characters chosen among several
+    note: str
+
+
+@dataclass
+class Found:
+    start: int
+    end: int
+    replacement: str
+    confidence: float
+    note: str
+
+
+class Searcher:
+    def __init__(self, tables: Tables, lm: DocLM, common: list[tuple[int, int, str]], readings):
+        self.t = tables
+        self.lm = lm
+        self.common = common
+        self.readings = readings
+
+    # -- candidate characters for a pending lead and a trail -----------------------
+    def _lead_ok(self, kind: str, val, lead: int) -> bool:
+        if kind == "L":
+            return lead == val
+        if kind == "any":
+            return True
+        if kind == "drop":
+            return bool(self.t.drop[(val << 8) | lead])
+        if kind == "phantom":
+            ptrail, py = val
+            c = self.t.dec[(ptrail << 8) | lead]
+            return c is not None and bool(self.readings(c) & py)
+        return False
+
+    def with_trail(self, h: Hyp, trail: int) -> list[tuple[str, bool]]:
+        """Characters (lead from ``h``, ``trail``); the flag says the lead was a choice."""
+        t = self.t
+        if h.kind == "L":
+            c = t.dec[(h.val << 8) | trail] if 0x81 <= h.val <= 0xFE else None
+            return [(c, False)] if c else []
+        return [(c, True) for (l, c) in t.by_trail[trail] if self._lead_ok(h.kind, h.val, l)]
+
+    def with_unknown_trail(self, h: Hyp, pred: str) -> list[tuple[str, int]]:
+        """Characters whose trail byte is unknown; returns (char, trail).
+
+        ``pred`` limits the trail: 'drop' (it can start a dropped pair) or 'high'
+        (a byte >= 0x80, printed as '?').
+        """
+        t = self.t
+        ok = t.drop_t.__contains__ if pred == "drop" else (lambda tr: tr >= 0x80)
+        if h.kind == "L":
+            if not 0x81 <= h.val <= 0xFE:
+                return []
+            return [(c, tr) for (tr, c) in t.by_lead[h.val] if ok(tr)]
+        key = (h.kind, h.val if h.kind != "phantom" else (h.val[0], tuple(sorted(h.val[1]))), pred)
+        cache = self.__dict__.setdefault("_pools", {})
+        if key not in cache:
+            leads = {l for l in range(0x81, 0xFF) if self._lead_ok(h.kind, h.val, l)}
+            cache[key] = [(c, b2) for (b1, b2, c) in self.common if b1 in leads and ok(b2)]
+        return cache[key]
+
+    def _best(self, h: Hyp, cands, k: int = PER_EXPANSION):
+        prev = h.out[-1] if h.out else self.left
+        lm = self.lm
+        if len(cands) > PRESELECT:
+            cands = sorted(cands, key=lambda c: -lm.rank(c[0]))[:PRESELECT]
+        scored = [(lm.logp(prev, c[0]), c) for c in cands]
+        scored.sort(key=lambda x: -x[0])
+        return scored[:k]
+
+    # -- the beam ------------------------------------------------------------------
+    def run(self, left: str, start: Hyp, obs: str, suffix_after, prefix=None) -> list[tuple[float, Hyp, int, str]]:
+        """Search the recovery of ``obs`` (the text after the start marker).
+
+        Returns finished hypotheses as (total score, hyp, tokens consumed, inserted
+        ASCII), the total including the observed text that follows up to the horizon.
+        """
+        self.left = left
+        t = self.t
+        live = [start]
+        done: list[tuple[float, Hyp, int, str]] = []
+        for i, ch in enumerate(obs):
+            if not live:
+                break
+            if ch == "\n":
+                break
+            nxt: list[Hyp] = []
+            # epsilon moves: dropped pairs before this token
+            pre = list(live)
+            frontier = list(live)
+            for _ in range(MAX_DROPS):
+                new = []
+                for h in frontier:
+                    new.extend(self._drop(h))
+                new.sort(key=lambda h: -h.score)
+                new = new[:BEAM]
+                pre.extend(new)
+                frontier = new
+                if not frontier:
+                    break
+            pairs = t.token_pairs(ch)
+            if i == 0 and ch == "?" and start.note == "cut" and obs[1:2] == "、":
+                # the trail A3 was a chunk of its own (cuts before A3A1 and A1A2):
+                # the character ending in A3 is all that is left to find
+                for lp, (c, _) in self._best(start, self.with_trail(start, 0xA3)):
+                    hh = Hyp(lp, c, "L", None, 0, (0,), "cut")
+                    done.append((hh.score + suffix_after(1, c), hh, 1, ""))
+            for h in pre:
+                # the token is a misaligned pair (trail of one character, lead of the next)
+                for a, b in pairs:
+                    if h.kind == "any" and h.note == "cut" and not h.out and (a, b) not in SPLIT_PAIRS:
+                        continue
+                    for lp, (c, chosen) in self._best(h, self.with_trail(h, a)):
+                        unk = h.unknown + ((len(h.out),) if chosen else ())
+                        nxt.append(Hyp(h.score + lp, h.out + c, "L", b, 0, unk, h.note))
+                if not h.out and h.note == "cut":
+                    continue  # a run needs its first splitter pair
+                # terminators: the run ends here and the text re-aligns
+                o = ord(ch)
+                if 0x40 <= o <= 0x7E:
+                    for lp, (c, chosen) in self._best(h, self.with_trail(h, o), 4):
+                        unk = h.unknown + ((len(h.out),) if chosen else ())
+                        hh = Hyp(h.score + lp, h.out + c, "L", None, 0, unk, h.note)
+                        done.append((hh.score + suffix_after(i + 1, hh.out[-1]), hh, i + 1, ""))
+                if ch == "\u20ac":
+                    for lp, (c, chosen) in self._best(h, self.with_trail(h, 0x80), 4):
+                        unk = h.unknown + ((len(h.out),) if chosen else ())
+                        hh = Hyp(h.score + lp, h.out + c, "L", None, 0, unk, h.note)
+                        done.append((hh.score + suffix_after(i + 1, hh.out[-1]), hh, i + 1, ""))
+                if ch == "?":
+                    self._finish_q(h, i, obs, suffix_after, done)
+            nxt.sort(key=lambda h: -h.score)
+            live = nxt[:BEAM]
+            if prefix is not None and live and live[0].score < prefix[i + 1] - PRUNE:
+                break  # the out-of-step reading explains the text far worse than the text
+        # the text ended (or a line ended) while out of step: the last trail is lost
+        return done
+
+    def _finish_q(self, h: Hyp, i: int, obs: str, suffix_after, done) -> None:
+        """``?`` ends the run: the trail byte of the last character is unknown.
+
+        Why the decoder printed ``?`` tells what that byte can be: before ``(pinyin)``
+        the ``(`` was swallowed and the character has that reading; before a Chinese
+        character the pair (trail, next lead) was probably unmapped (the ``gbk``
+        decoder resumes on the next lead); at a sentence end a newline may be lost.
+        """
+        rest = obs[i + 1:]
+        m = _PINYIN_AFTER.match(rest)
+        swallowed_paren = bool(m) and not rest.startswith("(")
+        nl = -1
+        if rest[:1] and ord(rest[0]) >= 0x80:
+            pairs = self.t.token_pairs(rest[0])
+            nl = pairs[0][0] if pairs else -1
+        cands = self.with_unknown_trail(h, "high")
+        if swallowed_paren:
+            fit = [x for x in cands if m.group(1) in self.readings(x[0])]
+            cands = fit or cands
+        q1 = self.t.q1
+        for lp, (c, tr) in self._best(h, cands, 8):
+            unk = h.unknown + (len(h.out),)
+            out = h.out + c
+            if nl >= 0x81 and q1[(tr << 8) | nl]:
+                lp += 1.5
+            options = [("", 0.0)]
+            if swallowed_paren:
+                options = [("(", 0.0)]
+            elif c in "。！？!?；;：:”":
+                options.append(("\n", NEWLINE_PENALTY))
+            for ins, bonus in options:
+                hh = Hyp(h.score + lp + bonus, out, "L", None, 0, unk, h.note)
+                if ins == "\n":
+                    total = hh.score + self.lm.logp(c, "\n") + suffix_after(i + 1, "\n")
+                else:
+                    total = hh.score + suffix_after(i + 1, c)
+                done.append((total, hh, i + 1, ins))
+
+    def _drop(self, h: Hyp) -> list[Hyp]:
+        """A pair that the decoder dropped: the pending character gets an unknown
+        trail ``t`` and the next character an unknown lead ``l`` with (t, l) unmapped."""
+        if h.drops >= MAX_DROPS or (not h.out and h.note == "cut"):
+            return []
+        t = self.t
+        cands = self.with_unknown_trail(h, "drop")
+        res = []
+        for lp, (c, tr) in self._best(h, cands, 6):
+            unk = h.unknown + (len(h.out),)
+            res.append(Hyp(h.score + lp + DROP_PENALTY, h.out + c, "drop", tr, h.drops + 1, unk, h.note))
+        return res
+
+
+# ----------------------------------------------------------------------------------
+# The rule
+# ----------------------------------------------------------------------------------
+def _common(kit: "Toolkit") -> list[tuple[int, int, str]]:
+    lm: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
+    twins: dict[str, set[str]] = {}
+    for k, v in lm.t2s.items():
+        twins.setdefault(v, set()).add(k)
+    out = []
+    seen = set()
+    for c in lm.common_chars(3000) + [c for c in "。，、；：？！“”（）《》"]:
+        if c in seen:
+            continue
+        seen.add(c)
+        for form in {c} | twins.get(c, set()):
+            try:
+                b = form.encode("gb18030")
+            except UnicodeEncodeError:
+                continue
+            if len(b) == 2:
+                out.append((b[0], b[1], form))
+    return out
+
+
+def candidate_starts(text: str) -> list[int]:
+    """Offsets of every ``?`` that could start a misaligned run (the cheap detector)."""
+    if "?" not in text:
+        return []
+    return [m.start() for m in START_RE.finditer(text)]
+
+
+def _clean_parts(text: str, starts: list[int]) -> str:
+    """The document without the stretches after each candidate start (the model must
+    not learn the damage it is meant to recognise)."""
+    parts, pos = [], 0
+    for s in starts:
+        if s < pos:
+            continue
+        parts.append(text[pos:s])
+        end = text.find("\n", s)
+        end = len(text) if end < 0 else min(end, s + 40)
+        parts.append("\n")
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def recover_runs(text: str, kit: "Toolkit") -> list[Found]:
+    """Find and recover the misaligned runs of ``text``."""
+    starts = candidate_starts(text)
+    if not starts:
+        return []
+    from .rules import readings
+
+    tables: Tables = kit.get("gbk_tables", _build_tables)  # type: ignore[assignment]
+    base: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
+    common = kit.get("gbk_common", lambda: _common(kit))
+    lm = DocLM(base, _clean_parts(text, starts))
+    searcher = Searcher(tables, lm, common, readings)  # type: ignore[arg-type]
+    mark = kit.config.unrecoverable_mark
+    min_conf = kit.config.gbk_min_confidence
+    found: list[Found] = []
+    last_end = 0
+    for s in starts:
+        if s < last_end:
+            continue
+        f = _recover_at(text, s, searcher, tables, readings, mark, min_conf)
+        if f is not None:
+            found.append(f)
+            last_end = f.end
+    return found
+
+
+def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings, mark: str,
+                min_conf: float) -> Found | None:
+    lm = searcher.lm
+    left = text[s - 1] if s > 0 else "\n"
+    line_end = text.find("\n", s)
+    if line_end < 0:
+        line_end = len(text)
+    rest_m = _PINYIN_AFTER.match(text, s + 1)
+    if rest_m:
+        # pinyin-insert: '?' is the lead of the character the reading was put inside;
+        # the reading belongs to the phantom (previous trail + that lead)
+        try:
+            pb = left.encode("gb18030")
+        except UnicodeEncodeError:
+            return None
+        if len(pb) != 2 or not CJK_RE.match(left):
+            return None
+        py = frozenset({rest_m.group(1)})
+        start = Hyp(0.0, "", "phantom", (pb[1], py), 0, (), "pinyin-insert")
+        obs_from = rest_m.end()
+    else:
+        start = Hyp(0.0, "", "any", None, 0, (), "cut")
+        obs_from = s + 1
+    horizon = min(line_end, obs_from + MAX_RUN)
+    obs = text[obs_from:horizon]
+    if not obs:
+        return None
+    # log-prob of the observed text from each position to the horizon
+    inner = [0.0] * (len(obs) + 1)
+    for j in range(len(obs) - 2, -1, -1):
+        inner[j] = inner[j + 1] + lm.logp(obs[j], obs[j + 1])
+
+    def suffix_after(j: int, prev: str) -> float:
+        # the text from obs[j] on, as it stands, after ``prev``
+        if j >= len(obs):
+            return lm.logp(prev, "\n") if horizon == line_end else 0.0
+        return lm.logp(prev, obs[j]) + inner[j] + (lm.logp(obs[-1], "\n") if horizon == line_end else 0.0)
+
+    # log-prob of the observed text up to each position (for pruning)
+    prefix = [0.0] * (len(obs) + 1)
+    acc = lm.logp(left, text[s]) + lm.score(text[s], text[s + 1:obs_from])
+    prev = text[obs_from - 1]
+    for j, ch in enumerate(obs):
+        acc += lm.logp(prev, ch)
+        prev = ch
+        prefix[j + 1] = acc
+    done = searcher.run(left, start, obs, suffix_after, prefix)
+    if not done:
+        return None
+    base = lm.logp(left, text[s]) + lm.score(text[s], text[s + 1:obs_from]) + \
+        lm.logp(text[obs_from - 1], obs[0]) + inner[0] + (lm.logp(obs[-1], "\n") if horizon == line_end else 0.0)
+    done.sort(key=lambda d: -d[0])
+    best_total, best, consumed, ins = done[0]
+    if _DEBUG: print("base", base, "best", best_total)
+    if best_total - base < MARGIN:
+        return None
+    # posterior over distinct outcomes
+    outcomes: dict[tuple, float] = {}
+    for tot, h, n, i2 in done:
+        key = (h.out, n, i2)
+        outcomes[key] = max(outcomes.get(key, -1e9), tot)
+    mx = max(outcomes.values())
+    z = sum(math.exp(v - mx) for v in outcomes.values())
+    conf = 1.0 / z
+    # per-character agreement among outcomes of the same shape
+    out = list(best.out)
+    marked = []
+    for k in best.unknown:
+        agree = sum(math.exp(v - mx) for (o, n, i2), v in outcomes.items()
+                    if len(o) > k and o[k] == best.out[k]) / z
+        if agree < min_conf:
+            marked.append(out[k])
+            out[k] = mark
+    end = obs_from + consumed
+    replacement = "".join(out) + ins
+    note = f"{best.note} run {text[s:end]!r}: gain {best_total - base:.1f} nats"
+    if marked:
+        note += f"; {len(marked)} character(s) unsure ({''.join(marked)}) marked {mark}"
+    return Found(s, end, replacement, round(conf, 3), note)
+
+
+def recover_misaligned_gbk(text: str, kit: "Toolkit") -> list["Edit"]:
+    """Replace each chunk-misaligned GBK run by its recovery (see the module docstring)."""
+    from .ingest import Edit
+
+    return [Edit(f.start, f.end, f.replacement, f.confidence, f.note) for f in recover_runs(text, kit)]

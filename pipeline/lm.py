@@ -1,0 +1,170 @@
+"""A character bigram language model for choosing among candidate repairs.
+
+Built from material that ships with the dependencies (jieba's ``dict.txt``: 349k
+words with corpus frequencies) and from the document being repaired (its own
+characters and character pairs, which carry its script, its names and its
+punctuation habits).  Nothing downloads.
+
+Both sources are keyed on a *normalised* character: fullwidth forms folded to
+ASCII (the seed pages folded them) and traditional characters mapped to
+simplified through OpenCC's character table, since jieba's dictionary is
+simplified.  The document's own counts are also kept raw, so a traditional
+report prefers its own script.
+
+``CharLM.logp(prev, ch)`` interpolates document bigram, jieba bigram and
+unigram estimates (Witten-Bell-style weights); ``DocLM`` adds one document's
+counts to the shared base model.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_FOLD[0x3000] = 0x20
+#: sentence and clause marks, after the fold
+_PUNCT = set("。，、；：！？,;:!?.“”‘’《》（）()")
+
+
+def _t2s_table() -> dict[str, str]:
+    import opencc
+
+    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
+    table: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            key, _, value = line.rstrip("\n").partition("\t")
+            if len(key) == 1 and value:
+                table[key] = value.split(" ")[0][:1] or key
+    return table
+
+
+def _jieba_dict_path() -> str:
+    import jieba
+
+    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+
+
+class CharLM:
+    """Character unigram/bigram counts from jieba's dictionary (built once per process)."""
+
+    def __init__(self, path: str | None = None):
+        self.t2s = _t2s_table()
+        table = dict(_FOLD)
+        table.update({ord(k): ord(v) for k, v in self.t2s.items()})
+        self._table = table
+        uni: Counter[str] = Counter()
+        bi: Counter[str] = Counter()
+        out: Counter[str] = Counter()
+        with open(path or _jieba_dict_path(), encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split(" ")
+                if len(parts) < 2:
+                    continue
+                word, freq = parts[0], int(parts[1])
+                if not freq:
+                    continue
+                w = word.translate(table)
+                for c in w:
+                    uni[c] += freq
+                for a, b in zip(w, w[1:]):
+                    bi[a + b] += freq
+                    out[a] += freq
+        self.uni = uni
+        self.bi = bi
+        self.out = out
+        # distinct successors per character (Witten-Bell weight)
+        succ: Counter[str] = Counter(k[0] for k in bi)
+        self.succ = succ
+        self.total = sum(uni.values())
+        self.vocab = len(uni)
+
+    def norm(self, c: str) -> str:
+        return c.translate(self._table)
+
+    def p_uni(self, c: str) -> float:
+        """jieba unigram of a normalised character, add-one smoothed."""
+        return (self.uni.get(c, 0) + 0.5) / (self.total + self.vocab)
+
+    def common_chars(self, n: int) -> list[str]:
+        return [c for c, _ in self.uni.most_common(n)]
+
+
+class DocLM:
+    """The base model plus one document's own counts."""
+
+    def __init__(self, base: CharLM, text: str):
+        self.base = base
+        seq = text.translate(base._table)
+        self.uni = Counter(seq)
+        self.raw = Counter(text)
+        self.bi = Counter(a + b for a, b in zip(seq, seq[1:]))
+        self.out = Counter(seq[:-1])
+        self.succ = Counter(k[0] for k in self.bi)
+        self.n = max(1, len(seq))
+        self._cache: dict[str, float] = {}
+        self._rank: dict[str, float] = {}
+
+    def rank(self, c: str) -> float:
+        """A static score (how common the character is, here and in general)."""
+        r = self._rank.get(c)
+        if r is None:
+            r = self.p_uni(self.base.norm(c)) * (3.0 if c in self.raw else 1.0)
+            self._rank[c] = r
+        return r
+
+    def p_uni(self, c: str) -> float:
+        base = self.base
+        pb = base.p_uni(c)
+        pd = self.uni.get(c, 0) / self.n
+        if not CJK_RE.match(c):
+            # punctuation, digits, '?', newline: only the document knows them
+            return 0.7 * pd + 0.3 * 1e-4 + 1e-7
+        return 0.5 * pb + 0.5 * pd + 1e-8
+
+    def logp(self, prev: str, ch: str) -> float:
+        """log P(ch | prev) on raw characters."""
+        key = prev + ch
+        r = self._cache.get(key)
+        if r is not None:
+            return r
+        base = self.base
+        p, c = base.norm(prev), base.norm(ch)
+        pu = self.p_uni(c)
+        # document bigram
+        od = self.out.get(p, 0)
+        if od:
+            lam_d = od / (od + 2.0 * self.succ.get(p, 0))
+            pd = self.bi.get(p + c, 0) / od
+        else:
+            lam_d, pd = 0.0, 0.0
+        ob = base.out.get(p, 0)
+        if ob:
+            lam_b = ob / (ob + 3.0 * base.succ.get(p, 0) * 50)
+            pb = base.bi.get(p + c, 0) / ob
+        else:
+            lam_b, pb = 0.0, 0.0
+        # the document first, jieba's word-internal pairs next, unigram last
+        pbi = lam_b * pb + (1 - lam_b) * pu
+        if c in _PUNCT and p in _PUNCT:
+            # two marks in a row: only pairs the document itself uses (。” ，“ …)
+            prob = (self.bi.get(p + c, 0) + 0.01) / (od + 1.0) * pu
+        else:
+            prob = lam_d * 0.6 * pd + (1 - lam_d * 0.6) * pbi
+        # script: a character the document never uses, whose normalised form it does
+        # use, is probably the other script's twin (会 in a 會 document)
+        if ch not in self.raw and CJK_RE.match(ch) and self.uni.get(c, 0):
+            prob *= 0.2
+        r = math.log(prob)
+        self._cache[key] = r
+        return r
+
+    def score(self, prev: str, text: str) -> float:
+        s = 0.0
+        for ch in text:
+            s += self.logp(prev, ch)
+            prev = ch
+        return s
