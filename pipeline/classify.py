@@ -275,7 +275,7 @@ class Classifier:
             primary = self.classes[k]
             secondary = tuple(lab for lab in LABELS if lab != primary and lab in self.classes
                               and p[self.classes.index(lab)] >= self.secondary_threshold)
-            terms = self._top_terms(Xt[i], k, texts[i]) if explain else ()
+            terms = self._top_terms(Xt[i], k, texts[i], X['parent_text'].iat[i]) if explain else ()
             out.append(ItemLabel(ids[i], primary, secondary, float(round(p[k], 4)), terms, self.name))
         return out
 
@@ -299,25 +299,31 @@ class Classifier:
             state.pop(k, None)
         return state
 
-    def _top_terms(self, row, k: int, text: str) -> tuple[str, ...]:
+    def _top_terms(self, row, k: int, text: str, parent: str = "") -> tuple[str, ...]:
+        """Terms with the largest positive contribution (tf-idf value × mean SVM weight) to class ``k``.
+
+        Word bigrams are shown joined; the dictionary-score features are shown as the
+        cues they counted; features of the parent heading carry a ``parent:`` prefix.
+        """
         coef, names = self._explainer()
         row = row.tocsr() if sp.issparse(row) else sp.csr_matrix(row)
         contrib = row.data * coef[k, row.indices]
         order = np.argsort(-contrib, kind="stable")
+        label = self.classes[k]
         terms: list[str] = []
         for j in order:
             if contrib[j] <= 0 or len(terms) >= N_TOP_TERMS:
                 break
             block, _, term = names[row.indices[j]].partition("__")
-            if block == "cues":
-                new = [t for t in self._dictionary.score(text).top_terms if t not in terms] if term == self.classes[k] else []
-                new = [f"{t}" for t in new[:2]] or [f"[{term}]"]
-            elif block == "parent":
-                new = [f"parent:{term}"]
-            elif block == "parent_cues":
-                new = [f"parent:[{term}]"]
+            if block in ("cues", "parent_cues"):
+                source = text if block == "cues" else parent
+                new = list(self._dictionary.score(source).terms_for(label)[:2]) if term == label else []
+            elif term == "<top>":
+                new = []
             else:
-                new = [term]
+                new = [term.replace(" ", "")]
+            if block.startswith("parent"):
+                new = [f"parent:{t}" for t in new]
             for t in new:
                 if len(terms) < N_TOP_TERMS and not any(t in s or s in t for s in terms):
                     terms.append(t)

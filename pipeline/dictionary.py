@@ -63,9 +63,13 @@ class DictionaryResult:
 
     @property
     def top_terms(self) -> tuple[str, ...]:
+        return self.terms_for(self.primary_label)
+
+    def terms_for(self, label: str) -> tuple[str, ...]:
+        """The cues of ``label`` found, heaviest first (at most five)."""
         seen: dict[str, float] = {}
         for m in self.matches:
-            if m.cue.label == self.primary_label:
+            if m.cue.label == label:
                 seen[m.cue.cue] = seen.get(m.cue.cue, 0.0) + m.cue.weight
         return tuple(sorted(seen, key=lambda c: (-seen[c], c))[:5])
 
