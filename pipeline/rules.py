@@ -107,52 +107,191 @@ def strip_pinyin(text: str, kit: "Toolkit") -> list["Edit"]:
 
 
 # ----------------------------------------------------------------------------------
-# restore_punctuation_marks: “ ” 《 》 · that became ?
+# restore_punctuation_marks: “ ” ‘ ’ 《 》 〈 〉 〔 〕 · that became ?
 # ----------------------------------------------------------------------------------
-_TITLE_END = re.compile(r"(法|条例|條例|章程|意见|意見|通知|办法|辦法|规定|規定|决定|決定|纲要|綱要|报告|報告|计划|計劃|"
-                        r"标准|標準|指南|制度|规划|規劃|方案|细则|細則|守则|守則|规范|規範|规程|規程|条款|條款|公约|公約|"
-                        r"讲话|講話|报|報|杂志|雜誌|指引|准则|準則|手册|手冊|实施纲要|书|書|法典|宪法|憲法)$")
-_TITLE_BEFORE = re.compile(r"(学习|學習|贯彻|貫徹|按照|根据|根據|依据|依據|执行|執行|落实|落實|制定|修订|修訂|印发|印發|"
-                           r"转发|轉發|关于|關於|依照|遵守|参照|參照|实施|實施|颁布|頒佈|出台|通过|通過)$")
-_QUESTION_END = re.compile(r"(吗|嗎|呢|么|麼|什么|什麼|怎么|怎麼|如何|为何|為何|何在|几|幾|多少|哪|谁|誰|否|没有|沒有|是不是)$")
-_NO_PAIR_INSIDE = re.compile(r"[。！!；;？\n]")
+def _alt(words: str) -> str:
+    return "|".join(sorted(words.split(), key=len, reverse=True))
+
+
+# Cue words are simplified; they are matched on a simplified copy of each line
+# (OpenCC's character table, one character for one, so offsets agree).
+# a document, law or publication: what 《》 enclose
+_TITLE_END = re.compile(f"(?:{_alt('法 条例 章程 意见 通知 办法 规定 决定 纲要 细则 规划 方案 报告 标准 指南 制度 守则 规范 规程 公约 讲话 杂志 报 指引 准则 手册 宪法 决议 批复 函 白皮书 工作要点 一书 计划 读本 丛书')})$")
+_TITLE_START = re.compile(f"^(?:{_alt('关于 中华人民共和国 全国 中国 国务院 中共 中央')})")
+_TITLE_BEFORE = re.compile(f"(?:{_alt('学习 贯彻 根据 依据 依照 执行 印发 转发 关于 颁布 修订 遵守 参照 举办 阅读 发布 出台 制定了 实施 按照 落实')})$")
+_TITLE_STRONG_BEFORE = re.compile(f"(?:{_alt('学习 贯彻 根据 依据 依照 印发 转发 颁布 修订 遵守 参照 阅读 发布')})$")
+_TITLE_AFTER = re.compile(f"^(?:的[^，,。]{{0,4}}(?:{_alt('通知 决定 意见 规定 要求 精神')})|{_alt('精神 讲座 一书 文件 有关规定 规定 第 等文件 要求 中')})")
+_QUESTION_WORD = re.compile(r"[吗呢么谁哪]|什么|怎|如何|为何|为什|几|多少|是否|能否|可否|难道|是不是|有没有")
+_CLAUSE_END = re.compile(r"[。！!；;？，,：:\n]")
+_BAD_INNER = re.compile(r"[。！!；;？?\n]")
+_PUNCT_EDGE = "，,、。；;：:！!）)》”’"
+_NUMERAL = "一二三四五六七八九十"
 
 
 def restore_punctuation_marks(text: str, kit: "Toolkit") -> list["Edit"]:
-    """Turn pairs of ``?`` that enclose a short phrase back into “” or 《》.
+    """Turn the ``?`` that stand for lost marks back into “” ‘’ 《》 〈〉 〔〕 or ·.
 
-    Evidence: the pages lost every mark of one class to ``?`` (a charset without
-    them), so lost marks come in pairs around a short phrase with no sentence end
-    inside, while a real question mark ends a sentence, usually after a question
-    word.  《》 is chosen when the phrase names a document (ends in 法, 条例, 意见 …)
-    or follows 学习/贯彻/按照 …; otherwise “”.
+    How the text broke: a page in a charset without these marks turned every mark
+    of one class, inside a block, into ``?`` (000: ``實施?十二五?``; 002:
+    ``根據?中華人民共和國工會法?``, ``京工發?2013?8號``).  So lost marks come in
+    pairs around a short phrase with no sentence end inside, while a real question
+    mark ends a clause that holds a question word (``該怎麼寫的呢?``) and stays.
+    The class of a pair comes from what it encloses: a document name (ends in 法,
+    条例, 意见 …, starts with 关于 …, follows 根据/贯彻 …) gets 《》, a year before
+    a number (``?2013?8號``) 〔〕, anything else “”.  Nested marks (``?福建省實施?
+    中華人民共和國工會法?辦法?``) get 〈〉 or ‘’ inside.  A lone ``?`` next to a
+    surviving mark completes it; a lone ``?`` between two numerals (``三?八``) or
+    two words is a middle dot.
     """
     edits = []
+    simplify = kit.get("t2s_map", lambda: _t2s_map(kit))
     for line_start, line in _lines(text):
-        qs = [i for i, c in enumerate(line) if c == "?"]
-        if not qs:
+        if "?" not in line:
             continue
-        i = 0
-        while i < len(qs) - 1:
-            a, b = qs[i], qs[i + 1]
-            inner = line[a + 1:b]
-            if 0 < len(inner) <= 40 and not _NO_PAIR_INSIDE.search(inner) and CJK_RE.search(inner) \
-                    and not _QUESTION_END.search(line[:a]) or (len(inner) > 0 and _looks_quoted(line, a, b)):
-                title = bool(_TITLE_END.search(inner)) or bool(_TITLE_BEFORE.search(line[max(0, a - 4):a]))
-                left, right = ("《", "》") if title else ("“", "”")
-                note = "document title" if title else "paired ? around a phrase"
-                edits.append(_edit(line_start + a, line_start + a + 1, left, 0.85, note))
-                edits.append(_edit(line_start + b, line_start + b + 1, right, 0.85, note))
-                i += 2
-            else:
-                i += 1
+        for pos, mark, conf, note in _restore_line(line, line.translate(simplify)):
+            edits.append(_edit(line_start + pos, line_start + pos + 1, mark, conf, note))
     return edits
 
 
-def _looks_quoted(line: str, a: int, b: int) -> bool:
+def _t2s_map(kit: "Toolkit") -> dict[int, str]:
+    """Traditional → simplified, one character for one (OpenCC's character table)."""
+    table = kit.converter._chars("t2s")
+    return {ord(k): v[0] for k, v in table.items() if len(k) == 1 and len(v[0]) == 1}
+
+
+def _restore_line(line: str, simp: str) -> list[tuple[int, str, float, str]]:
+    """The marks to put back on one line; ``simp`` is the line in simplified characters."""
+    out: list[tuple[int, str, float, str]] = []
+    used: set[int] = set()
+    for m in re.finditer(r"\?(\d{4})\?(?=\d{1,4}[号號])", line):
+        out += [(m.start(), "〔", 0.9, "document number"), (m.end() - 1, "〕", 0.9, "document number")]
+        used.update((m.start(), m.end() - 1))
+    for m in re.finditer(f"(?<=[{_NUMERAL}])\\?(?=[{_NUMERAL}])", line):
+        if m.start() not in used:
+            out.append((m.start(), "·", 0.7, "dot between numerals"))
+            used.add(m.start())
+    qs = [i for i, c in enumerate(line) if c == "?" and i not in used and not _ascii_context(line, i)]
+    qs = [i for i in qs if not _real_question(simp, i)]
+    k = 0
+    while k < len(qs):
+        a = qs[k]
+        rest = qs[k + 1:]
+        if len(rest) >= 3 and _nested(simp, a, *rest[:3]):
+            b, c, d = rest[:3]
+            title = _title_score(simp, a, d) >= 2 or bool(_TITLE_END.search(simp[b + 1:c]))
+            outer, inner = (("《", "》"), ("〈", "〉")) if title else (("“", "”"), ("‘", "’"))
+            note = "nested document titles" if title else "nested quotation"
+            out += [(a, outer[0], 0.8, note), (b, inner[0], 0.8, note), (c, inner[1], 0.8, note),
+                    (d, outer[1], 0.8, note)]
+            k += 4
+            continue
+        if rest and _pair_ok(line, a, rest[0]):
+            b = rest[0]
+            title = _title_score(simp, a, b) >= 2
+            left, right = ("《", "》") if title else ("“", "”")
+            if _inside(line, a, "“", "”"):
+                left, right = ("〈", "〉") if title else ("‘", "’")
+            note = "document title" if title else "paired ? around a phrase"
+            out += [(a, left, 0.85, note), (b, right, 0.85, note)]
+            k += 2
+            continue
+        lone = _lone_mark(line, a)
+        if lone:
+            out.append((a, lone[0], 0.7, lone[1]))
+        k += 1
+    return out
+
+
+def _ascii_context(line: str, i: int) -> bool:
+    """A ``?`` inside Latin text or a URL query (``index.php?id=3``) is not ours."""
+    before = line[i - 1] if i else ""
+    after = line[i + 1] if i + 1 < len(line) else ""
+    return (before.isascii() and before.isalnum() and after.isascii() and after.isalnum()) or after == "="
+
+
+def _real_question(line: str, i: int) -> bool:
+    """A question mark that ends a clause holding a question word."""
+    if i + 1 < len(line) and line[i + 1] in "的之和与及、，,":
+        return False  # “哪里有职工，哪里就必须建立工会组织”的原则: a closing mark
+    ends = [m.end() for m in _CLAUSE_END.finditer(line, 0, i)]
+    clause = line[ends[-1] if ends else 0:i]
+    return bool(_QUESTION_WORD.search(clause))
+
+
+def _pair_ok(line: str, a: int, b: int) -> bool:
     inner = line[a + 1:b]
-    return 0 < len(inner) <= 40 and not _NO_PAIR_INSIDE.search(inner) and bool(CJK_RE.search(inner)) \
-        and b + 1 < len(line) and line[b + 1] in "、,，和与與及等的"
+    if not 0 < len(inner) <= 60 or _BAD_INNER.search(inner):
+        return False
+    if inner[0] in _PUNCT_EDGE or inner[-1] in "，,、(（":
+        return False
+    if any(c in inner for c in "“”《》"):
+        return False  # a surviving mark inside: the pairing is off by one
+    if not (CJK_RE.search(inner) or re.search(r"\d", inner)):
+        return False
+    # 壕o緊: misdecoded GBK bytes, not a quoted phrase
+    return not re.search(f"[{CJK}][A-Za-z]{{1,2}}[{CJK}]", inner)
+
+
+def _nested(line: str, a: int, b: int, c: int, d: int) -> bool:
+    """?X?Y?Z? read as “X‘Y’Z” (or 《X〈Y〉Z》) rather than “X”Y“Z”."""
+    x, y, z = line[a + 1:b], line[b + 1:c], line[c + 1:d]
+    if not x or not y or not z or _BAD_INNER.search(line[a + 1:d]) or d - a > 90:
+        return False
+    if not _pair_ok(line, b, c):
+        return False
+    if z[0] in "，,、；;" or x[-1] in "、，,":
+        return True
+    # 《福建省實施〈中華人民共和國工會法〉辦法》
+    return bool(_TITLE_BEFORE.search(x)) and bool(_TITLE_END.search(y)) and len(z) <= 8 \
+        and bool(_TITLE_END.search(z))
+
+
+def _title_score(line: str, a: int, b: int) -> int:
+    """Evidence that line[a+1:b] names a document, law or publication."""
+    inner = line[a + 1:b]
+    before, after = line[max(0, a - 4):a], line[b + 1:b + 6]
+    score = 0
+    if _TITLE_END.search(inner):
+        score += 2
+    if _TITLE_START.search(inner):
+        score += 1
+    if _TITLE_STRONG_BEFORE.search(before):
+        score += 1
+    elif _TITLE_BEFORE.search(before) and len(inner) >= 6:
+        score += 1
+    if _TITLE_AFTER.search(after):
+        score += 1
+    if len(inner) <= 4 and not _TITLE_END.search(inner):
+        score -= 1
+    if re.search("[，,]", inner):
+        score -= 2  # titles hardly ever hold a comma; slogans do
+    elif "、" in inner and len(inner) <= 12:
+        score -= 1
+    return score
+
+
+def _inside(line: str, i: int, left: str, right: str) -> bool:
+    """Whether position i lies inside a surviving left…right pair of the line."""
+    o = line.rfind(left, 0, i)
+    return o >= 0 and line.rfind(right, o, i) < 0 and line.find(right, i) >= 0
+
+
+def _lone_mark(line: str, i: int) -> tuple[str, str] | None:
+    """A ``?`` without a partner: the other half of a surviving mark, or a middle dot."""
+    marks = "“”《》"
+    left = next((c for c in reversed(line[:i]) if c in marks), "")
+    right = next((c for c in line[i + 1:] if c in marks), "")
+    if right and left != ("“" if right == "”" else "《"):
+        return ("“" if right == "”" else "《"), "opens a surviving mark"
+    if left in ("“", "《") and right != ("”" if left == "“" else "》"):
+        return ("”" if left == "“" else "》"), "closes a surviving mark"
+    before = line[i - 1] if i else ""
+    after = line[i + 1] if i + 1 < len(line) else ""
+    if before == "?" or after == "?":
+        return None  # '??': a broken GBK character
+    if CJK_RE.match(before) and CJK_RE.match(after) and line.count("?") == 1:
+        return "·", "lone ? between two words"
+    return None
 
 
 def _lines(text: str):
@@ -172,48 +311,108 @@ _INLINE_BOILERPLATE = [
     ("html", re.compile(r"</?p>|<br\s*/?>|&nbsp;")),
     ("stray", re.compile(f"(?<=[{CJK}])[.'](?=[{CJK}])")),
 ]
-_INTRO_LINE = re.compile(r"^[^\n]*小[编編][^\n]*(供大家参考|供大家參考|欢迎参考|歡迎參考|希望[^\n]*有所[启啟]发|仅供参考|僅供參考|欢迎阅读|歡迎閱讀)[^\n]*$")
-_TIMESTAMP_LINE = re.compile(r"^\s*(?:[发發]布[时時][间間][:：]\s*)?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
-_RELATED_HEAD = re.compile(r"^\s*【[^】\n]{1,40}】\s*相[关關]文章\s*$")
+# matched on a simplified copy of the line (see _t2s_map)
+_INTRO_LINE = re.compile(r"^[^\n]*小编[^\n]*(供大家参考|欢迎参考|希望[^\n]*有所启发|仅供参考|欢迎阅读|欢迎借鉴|希望[^\n]*帮助)[^\n]*$")
+_TIMESTAMP_LINE = re.compile(r"^\s*(?:(?:发布|更新)?时间[:：]\s*)?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
+_RELATED_HEAD = re.compile(r"^\s*【[^】\n]{1,40}】\s*相关(?:文章|推荐|阅读)\s*$")
 _RELATED_ITEM = re.compile(r"^\s*[^\n]{2,60}?(\d{2}-\d{2}|\d{4}-\d{2}-\d{2})\s*$")
 _COUNTER_LINE = re.compile(r"^\s*\d{1,4}\s+\d{1,6}\s*$")
+_SENT_END = "。!?！？;；"
 
 
 def strip_boilerplate(text: str, kit: "Toolkit") -> list["Edit"]:
-    """Remove watermarks, 小编 intros, timestamps, related-article lists, page counters."""
+    """Remove site furniture: it is not the report's text, and it is logged, not lost.
+
+    Scraped 范文 pages carry it in both scripts: watermarks (``[本文來源于那一世
+    范文網…]``, ``原創:004km.cn``), ``以下是…小编…供大家参考`` intros, the page's
+    publication timestamp, a ``【…】相关文章`` list with dates, a trailing page
+    counter (``122 18732``), keyword stuffing (the title repeated as a sentence),
+    stray ``.``/``'`` between characters, ``</p>`` remnants and ``[范文模版]`` tags.
+    Whole lines go with the blank lines around them, leaving the document's own
+    paragraph separator.
+    """
     edits = []
     for kind, rx in _INLINE_BOILERPLATE:
         for m in rx.finditer(text):
             edits.append(_edit(m.start(), m.end(), "", 0.95, kind))
-    lines = list(_lines(text))
+    edits += _keyword_stuffing(text)
+    simplify = kit.get("t2s_map", lambda: _t2s_map(kit))
+    lines = [(s, ln.translate(simplify)) for s, ln in _lines(text)]
+    kinds: dict[int, str] = {}
     k = 0
     while k < len(lines):
-        start, line = lines[k]
-        kind = None
+        line = lines[k][1]
         if _INTRO_LINE.match(line):
-            kind = "intro"
-        elif _TIMESTAMP_LINE.match(line):
-            kind = "timestamp"
+            kinds[k] = "intro"
+        elif _TIMESTAMP_LINE.match(line) and _near_edge(lines, k):
+            kinds[k] = "timestamp"
         elif _COUNTER_LINE.match(line) and all(not ln.strip() for _, ln in lines[k + 1:]):
-            kind = "page counter"
-        if kind:
-            edits.append(_edit(start, min(len(text), start + len(line) + 1), "", 0.95, kind))
-            k += 1
-            continue
-        if _RELATED_HEAD.match(line):
+            kinds[k] = "page counter"
+        elif _RELATED_HEAD.match(line):
             j = k + 1
-            while j < len(lines) and (not lines[j][1].strip() or _RELATED_ITEM.match(lines[j][1])):
+            while j < len(lines) and (not lines[j][1].strip() or _RELATED_ITEM.match(lines[j][1])
+                                      or _COUNTER_LINE.match(lines[j][1])):
                 j += 1
-            end = lines[j][0] if j < len(lines) else len(text)
-            # take the blank lines before the list too
-            s = start
-            while s > 0 and text[s - 1] == "\n" and s - 2 >= 0 and text[s - 2] == "\n":
-                s -= 1
-            edits.append(_edit(s, end, "", 0.95, "related-articles list"))
+            for i in range(k, j):
+                kinds[i] = "related-articles list"
             k = j
             continue
         k += 1
+    edits += _drop_lines(text, lines, kinds)
     return _drop_overlaps(edits)
+
+
+def _near_edge(lines: list, k: int) -> bool:
+    """A date line is page furniture only in the page header or footer (first/last 5 lines)."""
+    content = [i for i, (_, ln) in enumerate(lines) if ln.strip()]
+    return k in content[:5] or k in content[-5:]
+
+
+def _drop_lines(text: str, lines: list, kinds: dict[int, str]) -> list:
+    """Edits removing the marked lines and the blank lines around them."""
+    if not kinds:
+        return []
+    blank = [not ln.strip() for _, ln in lines]
+    content = [i for i in range(len(lines)) if not blank[i] and i not in kinds]
+    spaced = sum(1 for i in content if i + 1 < len(lines) and blank[i + 1])
+    sep = "\n" if content and spaced > len(content) / 2 else ""
+    edits = []
+    k = 0
+    while k < len(lines):
+        if k not in kinds:
+            k += 1
+            continue
+        a = k
+        while a > 0 and blank[a - 1]:
+            a -= 1
+        b = k
+        while b + 1 < len(lines) and (blank[b + 1] or b + 1 in kinds):
+            b += 1
+        start = lines[a][0]
+        end = lines[b + 1][0] if b + 1 < len(lines) else len(text)
+        first, last = a == 0, b + 1 >= len(lines)
+        rep = "" if first or last else sep
+        note = "+".join(dict.fromkeys(kinds[i] for i in range(a, b + 1) if i in kinds))
+        if last and start > 0:
+            start -= 1  # the line end before the furniture goes with it…
+            rep = "\n"  # …and one comes back
+        edits.append(_edit(start, end, rep, 0.95, note))
+        k = b + 1
+    return edits
+
+
+def _keyword_stuffing(text: str) -> list:
+    """The title (its first 12 characters) repeated as a sentence of its own."""
+    first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
+    title = re.sub(r"^第[一二三四五六七八九十]+篇[:：]", "", first[:20]) or first[:20]
+    kw = title[:12]
+    if len(kw) < 4:
+        return []
+    edits = []
+    pat = re.compile(f"(?<=[{_SENT_END}])(?:工作[计計][划劃]《{re.escape(kw)}》|{re.escape(kw)})[。.]")
+    for m in pat.finditer(text):
+        edits.append(_edit(m.start(), m.end(), "", 0.8, "keyword stuffing"))
+    return edits
 
 
 def _drop_overlaps(edits: list) -> list:
@@ -233,51 +432,171 @@ ITEM_START = re.compile(
     r"\d{1,3}[、.．](?!\d)|[(（]\d{1,3}[)）]|[①-⑳]|[一二三四五六七八九十]是|[上下]半年|[一二三四五六七八九十]+月份?)"
 )
 _TERMINAL = set("。！？!?；;：:…”’」』》)）]】")
+_OPENERS = {"《": "》", "“": "”", "（": "）", "(": ")", "【": "】", "〈": "〉", "「": "」"}
+_FUNCTION_END = set("的和与及或在对把将为被从向以于是等了并而且所其之")
+_LINE_START_PUNCT = set("，,、。；;：:！!？?）)》”’」』】")
 
 
 def join_hard_wraps(text: str, kit: "Toolkit") -> list["Edit"]:
-    """Rejoin a sentence or title broken across lines; item lines stay lines.
+    """Rejoin a sentence or title broken across lines; put back lost item breaks.
 
-    Evidence for a wrap (any one): the line break splits a word that jieba's
-    dictionary knows (擴|大); the first line is long and has no sentence end;
-    the second line is a short tail (≤ 4 characters) with no punctuation.
+    A wrap is a line that stops mid-sentence.  Evidence (any one): the next line
+    starts with punctuation; the line leaves a 《 or “ open; it holds a sentence
+    end before its last clause (body text, not a heading); a word of jieba's
+    dictionary spans the break (``擴|大``, matched in simplified characters); it
+    ends in a function word (的, 和, 对 …); the next line is a short tail.  A line
+    that starts an item (一、, (一), 1、 …) stays a line, and a heading line (an
+    item marker, no sentence end) takes stronger evidence.
+
+    The reverse damage, ``…總結。2、明確…`` (the break before an item lost), is
+    repaired where the numbering makes it clear: the glued marker continues the
+    sequence of the item lines around it.  When the number went with the break
+    (``…總結。、明確…``) and the neighbours are 1、 and 3、, ``2、`` comes back.
     """
     lines = list(_lines(text))
     edits = []
-    words = kit.get("jieba_words", _jieba_words)
+    tok = kit.get("jieba", _jieba_tokenizer)
+    simplify = kit.get("t2s_map", lambda: _t2s_map(kit))
     for k in range(len(lines) - 1):
         start, line = lines[k]
         _, nxt = lines[k + 1]
         a, b = line.rstrip(), nxt.lstrip()
-        if not a or not b or a[-1] in _TERMINAL or not CJK_RE.match(a[-1]):
+        if not a or not b or a[-1] in _TERMINAL or not (CJK_RE.match(a[-1]) or a[-1] in "，、,"):
             continue
         if ITEM_START.match(nxt) or _TIMESTAMP_LINE.match(nxt) or _RELATED_HEAD.match(nxt):
             continue
-        if not (CJK_RE.match(b[0]) or b[0] in "“《0123456789,，、。；;"):
+        if not (CJK_RE.match(b[0]) or b[0] in "“《0123456789" or b[0] in _LINE_START_PUNCT):
             continue
-        spans_word = any(a[-i:] + b[:j] in words for i in (1, 2) for j in (1, 2) if len(a) >= i and len(b) >= j)
-        long_line = len(a) >= 30 and not re.search(r"[。！？!?；;]", a[-1])
-        short_tail = len(b) <= 4 and not re.search(r"[，,。、；;：:]", b)
-        if b[0] in ",，、。；;" or spans_word and (len(a) >= 16 or short_tail) or long_line or short_tail:
+        if _is_wrap(a.translate(simplify), b.translate(simplify), tok):
             nl = start + len(line)
             edits.append(_edit(start + len(a), nl + 1 + (len(nxt) - len(b)), "", 0.8, "hard wrap"))
+    return edits + _item_breaks(text, lines)
+
+
+def _is_wrap(a: str, b: str, tok) -> bool:
+    if b[0] in _LINE_START_PUNCT or a[-1] in "，、,":
+        return True
+    if any(a.count(o) > a.count(c) and c in b for o, c in _OPENERS.items()):
+        return True
+    heading = bool(ITEM_START.match(a)) or bool(re.match(r"^第[一二三四五六七八九十\d]+篇", a))
+    body = bool(re.search(r"[。！？；;]", a))
+    spans = _spans_word(a, b, tok)
+    short_tail = len(b) <= 4 and not re.search(r"[，,、；;：:]", b)
+    clauses = len(re.findall(r"[，,、]", a))
+    if body:
+        return True
+    if heading:
+        return spans or short_tail
+    label = bool(re.search(r"[:：]", a))  # 主題詞: …, 抄送: … lines end without punctuation
+    return spans or short_tail or a[-1] in _FUNCTION_END or (clauses >= 1 and not label)
+
+
+# item markers glued after a sentence end: '…總結。2、明確…', '…工作。 (三)加強…'
+_GLUED_ITEM = re.compile(r"(?<=[。；;！!？?：:])( ?)(\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）])")
+_LOST_NUMBER = re.compile(r"(?<=[。；;！!？?])、")
+_MARKER = re.compile(r"^\s*(?:(\d{1,2})([、.．])(?!\d)|([一二三四五六七八九十]{1,3})(、)|([(（])(\d{1,2}|[一二三四五六七八九十]{1,3})([)）]))")
+
+
+def _cn_number(s: str) -> int | None:
+    """一 … 九十九 as an int (the numerals of item markers)."""
+    digits = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+    if s.isdigit():
+        return int(s)
+    if s == "十":
+        return 10
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        t = digits.get(tens, 1 if tens == "" else None)
+        o = digits.get(ones, 0 if ones == "" else None)
+        return None if t is None or o is None else 10 * t + o
+    return digits.get(s) if len(s) == 1 else None
+
+
+def _cn_numeral(n: int) -> str:
+    d = "一二三四五六七八九"
+    if n < 10:
+        return d[n - 1]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else d[tens - 1]) + "十" + (d[ones - 1] if ones else "")
+
+
+def _marker_style(m: re.Match) -> tuple[tuple[str, str, str], int] | None:
+    """((open, numeral kind, close), value) of a marker match."""
+    if m.group(1):
+        return ("", "digit", m.group(2)), int(m.group(1))
+    if m.group(3):
+        v = _cn_number(m.group(3))
+        return (("", "cn", "、"), v) if v else None
+    kind = "digit" if m.group(6).isdigit() else "cn"
+    v = _cn_number(m.group(6))
+    return ((m.group(5), kind, m.group(7)), v) if v else None
+
+
+def _render(style: tuple[str, str, str], v: int) -> str:
+    return style[0] + (str(v) if style[1] == "digit" else _cn_numeral(v)) + style[2]
+
+
+def _item_breaks(text: str, lines: list) -> list:
+    """Put back line breaks lost before numbered items, where the numbering proves it."""
+    seq: list[tuple[int, tuple, int, str]] = []  # (position, style, value, origin)
+    for start, line in lines:
+        m = _MARKER.match(line)
+        if m and _marker_style(m):
+            style, v = _marker_style(m)
+            seq.append((start, style, v, "line"))
+    glued = []
+    for m in _GLUED_ITEM.finditer(text):
+        mm = _MARKER.match(m.group(2))
+        st = _marker_style(mm) if mm else None
+        if st:
+            glued.append((m.start(2), st[0], st[1], "glued", m.start(1), m.end(1)))
+            seq.append((m.start(2), st[0], st[1], "glued"))
+    seq.sort(key=lambda x: x[0])
+    edits = []
+    for pos, style, v, _, s0, s1 in glued:
+        same = [x for x in seq if x[1] == style]
+        i = next(n for n, x in enumerate(same) if x[0] == pos)
+        prev_ok = i > 0 and same[i - 1][2] == v - 1
+        next_ok = i + 1 < len(same) and same[i + 1][2] == v + 1
+        if prev_ok or next_ok:
+            edits.append(_edit(s0, s1, "\n", 0.8, "lost item break"))
+    for m in _LOST_NUMBER.finditer(text):
+        before = [x for x in seq if x[0] < m.start()]
+        after = [x for x in seq if x[0] > m.start()]
+        if not before or not after:
+            continue
+        p, q = before[-1], next((x for x in after if x[1] == before[-1][1]), None)
+        if q is not None and q[2] == p[2] + 2 and not any(x[1] == p[1] for x in after if x[0] < q[0]):
+            edits.append(_edit(m.start(), m.end(), "\n" + _render(p[1], p[2] + 1), 0.7,
+                               "lost item break and number"))
     return edits
 
 
-def _jieba_words() -> frozenset[str]:
-    """Two- to four-character words of jieba's shipped dictionary (no download)."""
-    import os
+def _spans_word(a: str, b: str, tok) -> bool:
+    """Whether jieba's segmentation of the text around the break puts a word across it."""
+    left, right = a[-4:], b[:4]
+    if not (CJK_RE.match(left[-1]) and CJK_RE.match(right[0])):
+        return False
+    pos = 0
+    for w in tok.lcut(left + right, HMM=False):
+        pos += len(w)
+        if pos == len(left):
+            return False
+        if pos > len(left):
+            return len(w) >= 2
+    return False
+
+
+def _jieba_tokenizer():
+    """A jieba tokenizer with its shipped dictionary (built once per Toolkit, no download)."""
+    import logging
 
     import jieba
 
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    out = set()
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            w = line.split(" ", 1)[0]
-            if 2 <= len(w) <= 4:
-                out.add(w)
-    return frozenset(out)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
 
 
 # ----------------------------------------------------------------------------------
