@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ SHIPPED_LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "item
 #: bump when features or estimator change, so cached models are retrained
 MODEL_FORMAT = "unionmine-classifier/1"
 N_TOP_TERMS = 5
+_CLAUSE_SPLIT = re.compile(r"[。；;！!？?]")
+MIN_CLAUSE_CHARS = 6
 _PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】…—·,.;:?!\"'()[]<>-_/\\|%％ \t\n")
 
 
@@ -215,6 +218,9 @@ class Classifier:
     secondary_threshold: float = 0.35
     meta: dict = field(default_factory=dict)
     name: str = "model"
+    #: "clauses": secondary = labels winning a clause of the item (p ≥ threshold);
+    #: "probability": secondary = labels whose item-level probability ≥ threshold
+    secondary_mode: str = "probability"
 
     # -- training --------------------------------------------------------------
     @classmethod
@@ -269,15 +275,42 @@ class Classifier:
         Xt = self.pipeline[:-1].transform(X)
         proba = self.pipeline[-1].predict_proba(Xt)
         ids = list(item_ids) if item_ids is not None else [""] * len(texts)
+        clause_labels = self._clause_labels(texts, X["parent_text"].tolist()) if self.secondary_mode == "clauses" else None
         out = []
         for i, p in enumerate(proba):
             k = int(np.argmax(p))
             primary = self.classes[k]
-            secondary = tuple(lab for lab in LABELS if lab != primary and lab in self.classes
-                              and p[self.classes.index(lab)] >= self.secondary_threshold)
+            if clause_labels is not None:
+                found = clause_labels[i]
+            else:
+                found = {lab for lab in self.classes if p[self.classes.index(lab)] >= self.secondary_threshold}
+            secondary = tuple(lab for lab in LABELS if lab != primary and lab in found)
             terms = self._top_terms(Xt[i], k, texts[i], X['parent_text'].iat[i]) if explain else ()
             out.append(ItemLabel(ids[i], primary, secondary, float(round(p[k], 4)), terms, self.name))
         return out
+
+    def _clause_labels(self, texts: list[str], parents: list[str]) -> list[set[str]]:
+        """Per item, the labels that win one of its clauses with p ≥ the secondary threshold.
+
+        The codebook makes a function secondary when it fills a whole clause; so each
+        clause (split at 。；;!?) of a multi-clause item is classified on its own, with
+        the item's parent as context.  ``other`` is never a secondary label.
+        """
+        owner, clauses, cparents = [], [], []
+        for i, t in enumerate(texts):
+            parts = [c for c in _CLAUSE_SPLIT.split(t) if len(c.strip()) >= MIN_CLAUSE_CHARS]
+            if len(parts) >= 2:
+                owner += [i] * len(parts)
+                clauses += parts
+                cparents += [parents[i]] * len(parts)
+        found: list[set[str]] = [set() for _ in texts]
+        if clauses:
+            proba = self.pipeline.predict_proba(_frame(clauses, cparents))
+            for i, p in zip(owner, proba):
+                k = int(np.argmax(p))
+                if p[k] >= self.secondary_threshold and self.classes[k] != "other":
+                    found[i].add(self.classes[k])
+        return found
 
     # -- explanation -----------------------------------------------------------
     def _explainer(self):

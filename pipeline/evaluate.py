@@ -43,6 +43,7 @@ class Evaluation:
     n_folds: int
     scores: dict[str, Scores]
     predictions: pd.DataFrame
+    secondary: dict[str, dict] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """One row per classifier: macro-F1, accuracy, per-fold min/max macro-F1."""
@@ -75,6 +76,10 @@ class Evaluation:
                  self.side_by_side().round(3).to_string(), ""]
         for name, s in self.scores.items():
             lines += [f"confusion matrix, {name} (rows: coded label, columns: predicted):", s.confusion.to_string(), ""]
+        if self.secondary:
+            lines.append("secondary labels, micro-averaged over (item, label) pairs:")
+            lines.append(pd.DataFrame(self.secondary).T.to_string())
+            lines.append("")
         if any(s.per_fold for s in self.scores.values()):
             lines.append("macro-F1 per held-out fold:")
             fold_rows = []
@@ -141,6 +146,7 @@ def evaluate(labels: pd.DataFrame, config: Config | None = None, max_folds: int 
     folds = grouped_folds(df["doc_id"], max_folds)
     gold = df["primary_label"].to_numpy()
     pred_model = np.empty(len(df), dtype=object)
+    sec_model = np.empty(len(df), dtype=object)
     pred_major = np.empty(len(df), dtype=object)
     conf_model = np.zeros(len(df))
     fold_of = np.zeros(len(df), dtype=int)
@@ -148,6 +154,7 @@ def evaluate(labels: pd.DataFrame, config: Config | None = None, max_folds: int 
         model = trainer(df.iloc[train])
         out = model.predict(df["text"].iloc[test].tolist(), df["parent_text"].iloc[test].tolist(), explain=False)
         pred_model[test] = [o.primary_label for o in out]
+        sec_model[test] = [";".join(o.secondary_labels) for o in out]
         conf_model[test] = [o.confidence for o in out]
         pred_major[test] = df["primary_label"].iloc[train].value_counts().sort_index().idxmax()
         fold_of[test] = i
@@ -169,7 +176,30 @@ def evaluate(labels: pd.DataFrame, config: Config | None = None, max_folds: int 
     preds["model"] = pred_model
     preds["model_confidence"] = conf_model.round(4)
     preds["dictionary"] = pred_dict
-    return Evaluation(len(df), df["doc_id"].nunique(), len(folds), scores, preds)
+    preds["model_secondary"] = sec_model
+    preds["dictionary_secondary"] = [";".join(o.secondary_labels) for o in dict_out]
+    secondary = {}
+    if "secondary_labels" in df.columns:
+        preds["secondary_labels"] = df["secondary_labels"].fillna("").astype(str).to_numpy()
+        for name in ("model", "dictionary"):
+            secondary[name] = secondary_scores(preds["secondary_labels"], preds[f"{name}_secondary"])
+    return Evaluation(len(df), df["doc_id"].nunique(), len(folds), scores, preds, secondary)
+
+
+def secondary_scores(gold: Sequence[str], pred: Sequence[str]) -> dict:
+    """Micro precision/recall/F1 of ';'-separated secondary labels over (item, label) pairs."""
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred):
+        gs = {x for x in str(g).split(";") if x}
+        ps = {x for x in str(p).split(";") if x}
+        tp += len(gs & ps)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "coded_pairs": tp + fn,
+            "predicted_pairs": tp + fp}
 
 
 # ------------------------------------------------------------------------------

@@ -305,3 +305,11 @@ def test_cli_train_writes_a_model(tmp_path, capsys):
     assert main(["train", "--labels", str(SYNTH), "--model", str(target)]) == 0
     assert Classifier.load(target).n_training == 60
     assert "trained on 60 items" in capsys.readouterr().err
+
+
+def test_clause_mode_finds_a_function_that_fills_a_whole_clause(model):
+    text = ["召开职工代表大会，签订集体合同；春节前开展送温暖活动，慰问困难职工"]
+    clause = dataclasses.replace(model, secondary_mode="clauses", secondary_threshold=0.3).predict(text)[0]
+    assert clause.primary_label in ("rights", "welfare")
+    other = {"rights", "welfare"} - {clause.primary_label}
+    assert set(clause.secondary_labels) == other

@@ -117,3 +117,11 @@ def test_cli_evaluate_prints_and_writes_tables(tmp_path, capsys):
     assert "Cohen's kappa" in out
     for name in ("summary", "per_class", "confusion_model", "confusion_dictionary", "folds", "predictions"):
         assert (tmp_path / "ev" / f"{name}.csv").is_file(), name
+
+
+def test_secondary_scores_count_item_label_pairs():
+    from pipeline.evaluate import secondary_scores
+
+    s = secondary_scores(["rights", "", "culture;welfare"], ["rights;culture", "", "welfare"])
+    assert (s["precision"], s["recall"]) == (pytest.approx(2 / 3, abs=1e-4), pytest.approx(2 / 3, abs=1e-4))
+    assert s["coded_pairs"] == 3 and s["predicted_pairs"] == 3
