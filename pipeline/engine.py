@@ -31,6 +31,8 @@ from .model import FileError
 
 #: a document with no line break and more characters than this gets a warning
 LONG_LINE_CHARS = 100_000
+_WARM_UP = ("2023年機關工會工作計劃\n一、加強職工之家建設，組織職工開展勞動競賽。\n"
+            "二、做好困難職工幫扶和送溫暖工作。\n(一)走訪慰問困難職工。\n")
 #: a document whose repaired text keeps less than this share of its decoded text gets a warning
 LOST_SHARE = 0.5
 
@@ -104,10 +106,11 @@ class DocumentProcessor:
         self.segment = optional_stage("segment", "segment")
 
     def warm_up(self) -> None:
-        """Load the lazy dictionaries now (once per worker), not inside the first document."""
-        self.kit.converter.convert("工會")
-        if self.classifier is not None:  # builds the model's jieba tokenizer in this process
-            self.classifier.predict(["工会组织职工开展劳动竞赛"], [""])
+        """Build every lazy tool now (once per worker) by running the stages on a tiny report."""
+        try:
+            self.process(Task("warm-up", "warm-up", "", _WARM_UP.encode("utf-8")))
+        except Exception:  # pragma: no cover - warming is best effort; real files report their own errors
+            pass
 
     def process(self, task: Task) -> DocResult:
         res = DocResult(task.doc_id, task.source, task.sha256, len(task.data))
@@ -349,8 +352,16 @@ class LocalEngine(Engine):
 
 
 def _mp_context():
-    """forkserver where it exists: workers start from a clean process that already imported the stages."""
+    """How workers start: fork when this process has no other thread, else forkserver (or spawn).
+
+    Fork is fastest and gives the workers the very code the parent imported (the
+    stages are already loaded), so one run never mixes two versions of a stage.
+    Forking a process that runs threads can deadlock, so then a fork server (a
+    clean process that preloaded the stages) starts them instead.
+    """
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["pipeline.engine"])

@@ -205,7 +205,7 @@ class Entry:
     same_as: str | None = None       # doc_id of an earlier file with the same bytes
     n_articles: int = 0
     n_items: int = 0
-    dedup: Any = None
+    has_dedup: bool = False
 
 
 class _Progress:
@@ -347,7 +347,14 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         manifest.counts = _counts(ledger, result)
         if not result.stopped:
             t = time.perf_counter()
-            dup_map = _corpus_duplicates(ledger, store, config)
+            try:
+                dup_map = _corpus_duplicates(ledger, store, config)
+            except Exception as e:  # the tables are still written, without near-duplicate marks
+                dup_map = {}
+                result.run_errors.append(FileError(
+                    "near-duplicates", "dedup", "internal",
+                    f"near-duplicates: expected the corpus-wide duplicate search to succeed; found "
+                    f"{type(e).__name__}: {e}; duplicate_of is empty except for same-bytes files, please report this"))
             manifest.stage("dedup").seconds += time.perf_counter() - t
             t = time.perf_counter()
             result.n_items = _write_tables(ledger, store, out_dir, dup_map)
@@ -428,7 +435,7 @@ def _take(entry: Entry, res: DocResult, out_dir: Path, result: RunResult, manife
     else:
         result.n_ok += 1
     entry.n_articles, entry.n_items = len(res.articles), len(res.items)
-    entry.dedup = res.dedup
+    entry.has_dedup = res.dedup is not None
     if res.text is not None:
         _write_text_if_changed(out_dir / "texts" / f"{entry.doc_id}.txt", res.text)
     manifest.add_input(entry.doc_id, entry.source, entry.sha256, entry.n_bytes, entry.status, entry.cached)
@@ -467,10 +474,15 @@ def _counts(ledger: list[Entry], result: RunResult) -> dict[str, int]:
 def _corpus_duplicates(ledger: list[Entry], store: ResultStore, config: Config) -> dict[str, str]:
     """id → id of its first near-duplicate, across the corpus, from the compact per-file material."""
     find = optional_stage("dedup", "duplicates_from_signatures")
-    material = [(e.doc_id, e.dedup) for e in ledger if e.status in ("ok", "warned") and e.dedup is not None]
-    if find is None or not material:
+    ok = [e for e in ledger if e.status in ("ok", "warned") and e.has_dedup]
+    if find is None or not ok:
         return {}
-    return dict(find(material, config))
+
+    def material():  # streamed from the store: the ledger keeps no signatures
+        for e in sorted(ok, key=lambda e: e.doc_id):
+            yield e.doc_id, store.load(e.key).dedup
+
+    return dict(find(material(), config))
 
 
 class _CsvStream:

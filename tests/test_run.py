@@ -1,0 +1,212 @@
+"""``unionmine run``: tables, manifest, determinism across workers, the cache, atomic writes, config file."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+import pipeline.run as run_mod
+from pipeline.cli import main
+from pipeline.config import Config, load_config
+from pipeline.io import read_csv
+from pipeline.run import run_corpus
+from tests.conftest import RAW, ROOT
+
+TABLES = ("documents.csv", "articles.csv", "items.csv", "repairs.csv", "errors.csv")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """The first 40 lines of two sample reports (short runs), written so the test may change them."""
+    src = tmp_path / "raw"
+    src.mkdir()
+    for f in sorted(RAW.glob("*.txt"), key=lambda p: p.stat().st_size)[:2]:
+        lines = f.read_bytes().split(b"\n")[:40]
+        (src / f.name).write_bytes(b"\n".join(lines) + b"\n")
+    return src
+
+
+@pytest.fixture(autouse=True)
+def frozen_code(monkeypatch):
+    """The cache key includes a hash of the package's code; colleagues editing it mid-test must not matter."""
+    monkeypatch.setattr("pipeline.cache.source_hash", lambda: "frozen-for-this-test")
+
+
+@pytest.fixture
+def no_stats(monkeypatch):
+    """Statistics are tested in their own module; skipping them keeps these runs short."""
+    monkeypatch.setattr(run_mod, "_statistics", lambda *a, **k: None)
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+def test_run_writes_every_table_texts_and_the_manifest(corpus, tmp_path, no_stats):
+    out = tmp_path / "out"
+    result = run_corpus([corpus], out, Config(workers=1))
+    assert result.n_ok + result.n_warned == 2 and not result.failed
+    for name in TABLES:
+        assert (out / name).read_bytes().startswith("\ufeff".encode()), f"{name} should be UTF-8 with BOM"
+    docs = read_csv(out / "documents.csv")
+    assert list(docs["doc_id"]) == sorted(p.stem for p in corpus.glob("*.txt"))
+    for doc_id in docs["doc_id"]:
+        assert (out / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8")
+    m = _manifest(out)
+    assert m["status"] == "complete"
+    assert m["versions"]["unionmine"] and m["versions"]["jieba"] and m["versions"]["python"]
+    assert m["config"]["workers"] == 1 and m["config"]["patterns"] == ["*.txt"]
+    by_path = {i["path"]: i for i in m["inputs"]}
+    for f in corpus.glob("*.txt"):
+        entry = by_path[str(f)]
+        assert entry["sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
+        assert entry["n_bytes"] == f.stat().st_size and entry["status"] in ("ok", "warned")
+    assert m["counts"]["files"] == 2 and m["counts"]["failed"] == 0
+    assert m["stages"]["ingest"]["files"] == 2 and m["stages"]["ingest"]["seconds"] > 0
+    assert m["errors"] == []
+
+
+def test_tables_are_byte_identical_with_one_and_two_workers(corpus, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    run_corpus([corpus], one, Config(workers=1, cache=False))
+    r2 = run_corpus([corpus], two, Config(workers=2, cache=False))
+    assert _manifest(two)["engine"] == {"name": "local", "workers": 2, "scheduler": None}
+    assert not r2.failed
+    for name in TABLES:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), f"{name} differs between 1 and 2 workers"
+    stats_one = sorted(p.relative_to(one) for p in (one / "stats").rglob("*") if p.is_file())
+    stats_two = sorted(p.relative_to(two) for p in (two / "stats").rglob("*") if p.is_file())
+    assert stats_one == stats_two
+    for rel in stats_one:
+        if rel.suffix == ".csv":
+            assert (one / rel).read_bytes() == (two / rel).read_bytes(), f"{rel} differs"
+
+
+def test_second_run_reuses_results_and_redoes_only_changed_files(corpus, tmp_path, no_stats):
+    out = tmp_path / "out"
+    run_corpus([corpus], out, Config(workers=1))
+    first = {n: (out / n).read_bytes() for n in TABLES}
+    assert _manifest(out)["cache"]["processed"] == 2
+
+    run_corpus([corpus], out, Config(workers=1))
+    m = _manifest(out)
+    assert (m["cache"]["hits"], m["cache"]["processed"]) == (2, 0)
+    assert all(i["cached"] for i in m["inputs"])
+    assert {n: (out / n).read_bytes() for n in TABLES} == first
+
+    changed = sorted(corpus.glob("*.txt"))[0]
+    changed.write_bytes(changed.read_bytes() + "\n三、做好职工疗休养工作。\n".encode("utf-8"))
+    run_corpus([corpus], out, Config(workers=1))
+    m = _manifest(out)
+    assert (m["cache"]["hits"], m["cache"]["processed"]) == (1, 1)
+    assert [i["path"] for i in m["inputs"] if not i["cached"]] == [str(changed)]
+    fresh = tmp_path / "fresh"
+    run_corpus([corpus], fresh, Config(workers=1, cache=False))
+    for name in TABLES:
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), f"cached {name} differs from a fresh run"
+    assert not (fresh / ".cache").exists()
+    assert "职工疗休养" in (out / "texts" / f"{changed.stem}.txt").read_text(encoding="utf-8")
+
+
+def test_a_changed_option_is_not_served_from_the_cache(corpus, tmp_path, no_stats):
+    out = tmp_path / "out"
+    run_corpus([corpus], out, Config(workers=1))
+    run_corpus([corpus], out, Config(workers=1, script="keep"))
+    assert _manifest(out)["cache"]["hits"] == 0
+    run_corpus([corpus], out, Config(workers=1, script="keep", strict=True))  # strict does not change results
+    assert _manifest(out)["cache"]["hits"] == 2
+
+
+def test_a_code_change_is_not_served_from_the_cache(corpus, tmp_path, no_stats, monkeypatch):
+    out = tmp_path / "out"
+    run_corpus([corpus], out, Config(workers=1))
+    monkeypatch.setattr("pipeline.cache.source_hash", lambda: "a rule was edited")
+    run_corpus([corpus], out, Config(workers=1))
+    assert _manifest(out)["cache"]["hits"] == 0
+
+
+def test_removed_file_leaves_no_trace_in_tables_texts_or_cache(corpus, tmp_path, no_stats):
+    out = tmp_path / "out"
+    run_corpus([corpus], out, Config(workers=1))
+    gone = sorted(corpus.glob("*.txt"))[0]
+    gone.unlink()
+    run_corpus([corpus], out, Config(workers=1))
+    assert list(read_csv(out / "documents.csv")["doc_id"]) == [p.stem for p in corpus.glob("*.txt")]
+    assert not (out / "texts" / f"{gone.stem}.txt").exists()
+    assert len(list((out / ".cache").rglob("*.pkl.z"))) == 1
+    assert _manifest(out)["cache"]["pruned"] == 1
+
+
+def test_output_folder_inside_the_input_folder_is_not_read_back(corpus, no_stats):
+    out = corpus / "processed"
+    run_corpus([corpus], out, Config(workers=1))
+    result = run_corpus([corpus], out, Config(workers=1))
+    assert result.n_ok + result.n_warned == 2 and not result.errors
+    assert len(read_csv(out / "documents.csv")) == 2
+
+
+def test_crash_while_writing_keeps_the_previous_tables_whole(corpus, tmp_path, monkeypatch, no_stats):
+    out = tmp_path / "out"
+    run_corpus([corpus], out, Config(workers=1))
+    before = {n: (out / n).read_bytes() for n in TABLES}
+    calls = {"n": 0}
+    real_add = run_mod._CsvStream.add
+
+    def add(self, rows):
+        calls["n"] += 1
+        if calls["n"] == 5:  # the second document: every table is half written
+            raise OSError(28, "No space left on device")
+        real_add(self, rows)
+
+    monkeypatch.setattr(run_mod._CsvStream, "add", add)
+    with pytest.raises(OSError, match="No space left"):
+        run_corpus([corpus], out, Config(workers=1, cache=False))
+    assert {n: (out / n).read_bytes() for n in TABLES} == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".spool-")]
+
+
+def test_progress_bar_shows_bytes_and_files_and_summary_counts(corpus, tmp_path, capsys, no_stats):
+    rc = main(["run", str(corpus), "--out", str(tmp_path / "out"), "--workers", "1", "--progress"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "files 2/2" in err and re.search(r"\d+(\.\d+)?k?B/s", err)
+    assert re.search(r"unionmine: 2 files: \d ok, \d with warnings, 0 failed; \d+ items; [\d.]+ s", err)
+
+
+def test_no_progress_bar_when_not_asked_and_not_a_terminal(corpus, tmp_path, capsys, no_stats):
+    main(["run", str(corpus), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert "files 2/2" not in capsys.readouterr().err
+
+
+def test_library_run_without_out_returns_the_tables(corpus, no_stats):
+    result = run_corpus([corpus], config=Config(workers=1))
+    assert set(result.frames) >= {"documents", "items", "errors"}
+    assert len(result.frames["documents"]) == 2
+
+
+def test_example_config_documents_every_option_at_its_default():
+    path = ROOT / "unionmine.example.toml"
+    text = path.read_text(encoding="utf-8")
+    for f in fields(Config):
+        if f.name == "extra":
+            continue
+        assert re.search(rf"^#? ?{f.name} = ", text, re.M), f"unionmine.example.toml does not document {f.name}"
+    tomllib.loads(text)
+    assert load_config(path) == Config()
+    assert load_config(path, workers=3, script=None).workers == 3  # a flag overrides, an unset flag does not
+
+
+def test_config_file_options_reach_the_run(corpus, tmp_path, no_stats):
+    cfg = tmp_path / "unionmine.toml"
+    cfg.write_text('[run]\npatterns = ["*.report"]\nworkers = 1\n', encoding="utf-8")
+    (corpus / "extra.report").write_text("一、加强职工之家建设。\n", encoding="utf-8")
+    rc = main(["run", str(corpus), "--out", str(tmp_path / "out"), "--config", str(cfg)])
+    assert rc == 0
+    assert list(read_csv(tmp_path / "out" / "documents.csv")["doc_id"]) == ["extra"]
+    errs = read_csv(tmp_path / "out" / "errors.csv")
+    assert set(errs["kind"]) == {"skipped"} and len(errs) == 2
