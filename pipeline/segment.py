@@ -209,7 +209,8 @@ def is_apparatus(t: str) -> bool:
 
 def _norm_title(t: str) -> str:
     t = re.sub(r"^[\d一二三四五六七八九十]+[.．、]", "", t)
-    t = re.sub(r"(19|20)[\dxX]{2}\s*年?|最新|范文|精选|\s|[（(【\[]?篇[一二三四五六七八九十\d]+[】\])）]?", "", t)
+    t = re.sub(r"(19|20)[\dxX]{2}\s*年?|[一二][〇○零O0一二三四五六七八九]{3}\s*年|最新|范文|精选|\s|"
+               r"[（(【\[]?篇[一二三四五六七八九十\d]+[】\])）]?", "", t)
     return re.sub(rf"[{_SENT_END}：:，,、“”《》\"'（）()]", "", t)
 
 
@@ -232,7 +233,9 @@ def heading_like(t: str) -> bool:
 def short_heading(t: str) -> bool:
     """An unnumbered line short enough to head a list (``工会组织委员职责``, ``注：``)."""
     t = t.strip()
-    return 0 < len(t) <= 30 and heading_like(t) and not t.endswith(("，", ",", "、"))
+    if not 0 < len(t) <= 30 or re.search(r"[。！!；;]", t) or t.endswith(("，", ",", "、")):
+        return False
+    return len(t) <= 20 or not re.search(r"[，,]", t)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -259,7 +262,8 @@ def find_articles(text: str) -> list[ArticleSpan]:
         if not lines:
             return []
         first = lines[0].text
-        title = first if (len(first) <= 50 and heading_like(first) and not parse_marker(first)) else ""
+        title = first if (len(first) <= 50 and not re.search(r"[，,。；;！!]", first)
+                          and not parse_marker(first)) else ""
         span = ArticleSpan(1, title, lines[0].start, lines[-1].end, [], lines)
         if title:
             span.title_lines, span.lines = [lines[0]], lines[1:]
@@ -287,7 +291,7 @@ def _split_title_apparatus(span: ArticleSpan) -> None:
             title_matches(t, span.title)
         apparatus = (is_apparatus(t) or _is_org_line(t) or bool(_SALUTATION.fullmatch(t))
                      or (bool(_NOTICE_TITLE.fullmatch(t)) and heading_like(t) and len(t) <= 60) or open_quote)
-        if not (title_like or apparatus or (len(t) <= 45 and heading_like(t))):
+        if not (title_like or apparatus or (len(t) <= 45 and not re.search(r"[，,。；;！!]|[？?].", t))):
             break
         head.append(i)
         if title_like or apparatus:
@@ -334,9 +338,8 @@ def _drop_apparatus(span: ArticleSpan) -> list[Line]:
         if _is_org_line(t) and (i == n - 1 or _is_date_line(nxt) or all(
                 is_apparatus(x.text) or _is_org_line(x.text) for x in lines[i + 1:])):
             continue
-        if span.title and len(t) <= 60 and heading_like(t) and _norm_title(t) and \
-                _norm_title(t) == _norm_title(span.title):
-            continue
+        if span.title and len(t) <= 40 and not re.search(r"[，,。；;！!：:]", t) and title_matches(t, span.title):
+            continue   # the title repeated (often with the issuing body) above the text it heads
         keep.append(ln)
     return keep
 
@@ -357,7 +360,7 @@ def _continues(prev: str, line: str) -> bool:
     if len(line) > 2 and line[1] in "，、" and "\u4e00" <= line[0] <= "\u9fff" and len(prev) >= 10 \
             and "\u4e00" <= prev[-1] <= "\u9fff":
         return True
-    if len(prev) >= 15 and re.search(f"[{_SENT_END}]", prev) and re.match(r"[\u4e00-\u9fff\w]", prev[-1]) \
+    if len(prev) >= 8 and re.search(f"[{_SENT_END}]", prev) and re.match(r"[\u4e00-\u9fff\w]", prev[-1]) \
             and not short_heading(line):
         body = prev
         m = parse_marker(prev)
@@ -438,10 +441,11 @@ def _heading_body_cut(s: str, mk: Marker, bare: tuple[int, int]) -> Optional[int
     Only where the other lines of the same marker style are bare headings: a space
     inside a list item's sentence (``组织好 “三八节”…``) is not a line break.
     """
-    h, n = bare
-    if n <= 1 or h * 2 < n - 1:
-        return None
     body = s[mk.length:]
+    own = heading_like(body) and len(body) <= 50
+    h, n = bare[0] - own, bare[1] - 1     # the other lines of this style
+    if n < 1 or h * 2 < n:
+        return None
     stop = re.search(f"[{_SENT_END}]", body)
     limit = stop.start() if stop else len(body)
     spaces = [m.start() for m in re.finditer(r"[ \t\u3000]+", body[:min(limit, 46)])]

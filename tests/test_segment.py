@@ -1,0 +1,289 @@
+"""Segmentation: articles, title apparatus, the outline of items, offsets and ids."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.model import Document
+from pipeline.segment import cn_to_int, find_articles, parse_article_line, parse_marker, segment
+
+
+def make_doc(text: str, doc_id: str = "d") -> Document:
+    return Document(doc_id=doc_id, source=f"{doc_id}.txt", sha256="0", encoding="utf-8", script="simplified",
+                    raw_text=text, text_original=text, text=text)
+
+
+def outline(text: str, article: int | None = None) -> list[tuple[str, int, str, str]]:
+    """(path, level, marker, first characters of the text) of each item."""
+    seg = segment(make_doc(text))
+    return [(it.path, it.level, it.marker, it.text[:6]) for it in seg.items
+            if article is None or it.article == article]
+
+
+# -------------------------------------------------------------------------------------------------
+# markers and numbers
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("line, style, number, printed", [
+    ("一、指导思想", "cn", 1, "一、"),
+    ("十二、加强", "cn", 12, "十二、"),
+    ("(一)加强", "paren_cn", 1, "(一)"),
+    ("（三）重点", "paren_cn", 3, "（三）"),
+    ("(四)、制定措施", "paren_cn", 4, "(四)、"),
+    ("1、配合", "ar", 1, "1、"),
+    ("2.继续", "ar", 2, "2."),
+    ("3．协助", "ar", 3, "3．"),
+    ("2、、以小组为单位", "ar", 2, "2、、"),
+    ("(1)根据", "paren_ar", 1, "(1)"),
+    ("②做好", "circled", 2, "②"),
+    ("第三条 会员", "chapter_条", 3, "第三条"),
+    ("一是积极参加", "shi", 1, "一是"),
+    ("二是，根据", "shi", 2, "二是，"),
+    ("九月份：", "month", 9, "九月份："),
+    ("上学期", "period", 0, "上学期"),
+])
+def test_parse_marker_reads_style_number_and_printed_form(line, style, number, printed):
+    m = parse_marker(line)
+    assert m is not None, f"no marker found in {line!r}"
+    assert (m.style, m.number, m.printed) == (style, number, printed)
+
+
+@pytest.mark.parametrize("line", ["2017年县教育工会", "1.5倍", "业务收入达到2.2亿元", "十破十立", "一方面要主动",
+                                  "五一国际劳动节期间", "3月，我们组织了"])
+def test_parse_marker_ignores_numbers_that_are_not_markers(line):
+    assert parse_marker(line) is None, f"{line!r} read as a marker"
+
+
+def test_cn_to_int():
+    assert [cn_to_int(s) for s in ("一", "十", "十二", "二十", "二十三", "12")] == [1, 10, 12, 20, 23, 12]
+
+
+# -------------------------------------------------------------------------------------------------
+# articles
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("line, number, title", [
+    ("第一篇：朝阳区卫生局工会2012年工作要点", 1, "朝阳区卫生局工会2012年工作要点"),
+    ("第四篇:2012工会工作要点", 4, "2012工会工作要点"),
+    ("2023年机关工会工作计划篇1", 1, "2023年机关工会工作计划"),
+    ("2022年医院工会工作计划 篇一", 1, "2022年医院工会工作计划"),
+    ("【篇二】学校工会工作总结", 2, "学校工会工作总结"),
+])
+def test_article_lines(line, number, title):
+    assert parse_article_line(line) == (number, title)
+
+
+@pytest.mark.parametrize("line", ["2023年机关工会工作计划6篇", "工会工作计划（5篇）", "一、指导思想"])
+def test_page_titles_counting_articles_do_not_open_one(line):
+    assert parse_article_line(line) is None
+
+
+def test_articles_split_and_site_text_before_them_is_not_an_article():
+    text = ("工会工作计划（2篇）\n工会工作计划 篇一\n一、指导思想\n坚持以人为本。\n"
+            "工会工作计划 篇二\n1、组织职工学习。\n2、开展文体活动。\n")
+    seg = segment(make_doc(text))
+    assert [(a.index, a.title) for a in seg.articles] == [(1, "工会工作计划"), (2, "工会工作计划")]
+    assert all("（2篇）" not in it.text for it in seg.items), "the page title became an item"
+    assert [it.article for it in seg.items] == [1, 1, 2, 2]
+    assert seg.articles[1].start == text.index("工会工作计划 篇二")
+
+
+def test_a_file_without_article_markers_is_one_article_titled_by_its_first_line():
+    seg = segment(make_doc("某某学校工会工作计划\n一、指导思想\n坚持以人为本。\n"))
+    assert [(a.index, a.title) for a in seg.articles] == [(1, "某某学校工会工作计划")]
+    assert [it.text for it in seg.items] == ["指导思想", "坚持以人为本。"]
+
+
+def test_empty_document_has_no_articles():
+    seg = segment(make_doc("  \n\n"))
+    assert seg.articles == () and seg.items == ()
+
+
+# -------------------------------------------------------------------------------------------------
+# title apparatus and boilerplate
+# -------------------------------------------------------------------------------------------------
+def test_title_repeats_document_numbers_salutations_and_signatures_are_not_items():
+    text = ("第一篇：2012工会工作要点\n林工发[2012]4号\n关于印发《林甸县总工会2012年\n工作要点》的通知\n"
+            "各乡镇、系统（产业）、企业工会：\n现将《工作要点》印发给你们，请认真贯彻落实。\n林甸县总工会\n"
+            "二0一二年一月三十一日\n一、加强工会组织建设\n1、加强基层工会组织建设。\n朝阳区卫生局工会 二〇一二年二月十日\n")
+    texts = [it.text for it in segment(make_doc(text)).items]
+    assert texts == ["现将《工作要点》印发给你们，请认真贯彻落实。", "加强工会组织建设", "加强基层工会组织建设。"]
+
+
+def test_repeated_title_line_and_unit_line_before_it_are_title_lines():
+    text = "第三篇：工会工作要点\n神木五中2017-2018学年第二学期\n工会工作要点\n一、指导思想\n以党的十九大精神为指导。\n"
+    assert outline(text) == [("1", 1, "一、", "指导思想"), ("1.1", 2, "", "以党的十九大")]
+
+
+def test_a_lone_subtitle_before_a_list_that_never_restarts_is_the_title():
+    text = ("第五篇：社区工会\n洲头街社区卫生服务中心 如何加强中心职工思想文化建设？\n一、重视中心思想文化建设\n"
+            "中心应当注重中心文化建设。\n二、丰富中心思想文化内涵\n大力加强医德医风建设。\n")
+    assert [x[:3] for x in outline(text)] == [("1", 1, "一、"), ("1.1", 2, ""), ("2", 1, "二、"), ("2.1", 2, "")]
+
+
+# -------------------------------------------------------------------------------------------------
+# the outline
+# -------------------------------------------------------------------------------------------------
+def test_levels_follow_the_order_styles_appear_in_each_article():
+    text = ("第一篇：甲\n(一)组织建设\n1、发展会员。\n2、规范建家。\n(二)民主管理\n1、开好教代会。\n"
+            "第二篇：乙\n1、工会经费\n(一)收缴经费。\n(二)使用经费。\n2、文体活动\n(一)组织比赛。\n")
+    seg = segment(make_doc(text))
+    first = [(it.path, it.level, it.marker) for it in seg.items if it.article == 1]
+    second = [(it.path, it.level, it.marker) for it in seg.items if it.article == 2]
+    assert first == [("1", 1, "(一)"), ("1.1", 2, "1、"), ("1.2", 2, "2、"), ("2", 1, "(二)"), ("2.1", 2, "1、")]
+    assert second == [("1", 1, "1、"), ("1.1", 2, "(一)"), ("1.2", 2, "(二)"), ("2", 1, "2、"), ("2.1", 2, "(一)")]
+
+
+def test_numbering_that_continues_across_sections_is_nested_under_each_section():
+    text = ("一、深入学习\n1、抓好理论学习。\n2、开展道德教育。\n二、齐心协力\n3、发扬民主。\n4、关心困难职工。\n"
+            "三、丰富活动\n5、开展文体活动。\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "一、"), ("1.1", 2, "1、"), ("1.2", 2, "2、"), ("2", 1, "二、"), ("2.1", 2, "3、"),
+        ("2.2", 2, "4、"), ("3", 1, "三、"), ("3.1", 2, "5、")]
+
+
+def test_gaps_and_mixed_separators_stay_one_list():
+    text = "一、主席的职责\n1.领导工会工作。\n2、检查工作。\n4.做好总结。\n6.开好大会。\n二、组织委员的职责\n1.了解情况。\n"
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "一、"), ("1.1", 2, "1."), ("1.2", 2, "2、"), ("1.3", 2, "4."), ("1.4", 2, "6."),
+        ("2", 1, "二、"), ("2.1", 2, "1.")]
+
+
+def test_unnumbered_heading_lines_followed_by_a_numbered_run_head_that_run():
+    text = ("工会干部职责\n工会主席职责\n1、认真执行方针。\n2、组织筹备大会。\n工会副主席职责\n1、完成准备工作。\n"
+            "2、负责考核。\n工会组织委员职责\n1、负责组织建设。\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, ""), ("1.1", 2, "1、"), ("1.2", 2, "2、"), ("2", 1, ""), ("2.1", 2, "1、"), ("2.2", 2, "2、"),
+        ("3", 1, ""), ("3.1", 2, "1、")]
+    seg = segment(make_doc(text))
+    assert [it.is_heading for it in seg.items if it.level == 1] == [True, True, True]
+    assert seg.articles[0].title == "工会干部职责"
+
+
+def test_a_marker_lost_in_a_merge_is_an_item_boundary_heading_the_restarted_list():
+    text = ("为贯彻落实上级精神，制定本意见。\n重点工作任务\n1、抓好组建工作。\n2、加强规范化建设。\n"
+            "5、评先树优。认真搞好评先树优工作，认真进行总结。、明确参加工会的各种措施及活动意见细则\n"
+            "1、农民工都有依法参加工会的权利。\n2、以小组为单位建立委员会。\n")
+    seg = segment(make_doc(text))
+    got = [(it.path, it.level, it.marker, it.text[:4]) for it in seg.items]
+    assert ("3", 1, "、", "明确参加") in got, got
+    lost = next(it for it in seg.items if it.marker == "、")
+    assert lost.is_heading and lost.text == "明确参加工会的各种措施及活动意见细则"
+    assert [it.path for it in seg.items if it.parent_id == lost.item_id] == ["3.1", "3.2"]
+    before = next(it for it in seg.items if it.text.startswith("评先树优"))
+    assert before.text.endswith("认真进行总结。"), "the lost marker's text stayed in the item before it"
+
+
+def test_month_and_period_headings_form_levels():
+    text = ("二、工会主要工作安排\n(一)上学期\n九月份：\n1、制定工作计划；\n2、召开会议。\n十月份\n"
+            "1、做好助学金工作。\n(二)下学期\n二月份：\n1、制定工作计划；\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "二、"), ("1.1", 2, "(一)"), ("1.1.1", 3, "九月份："), ("1.1.1.1", 4, "1、"),
+        ("1.1.1.2", 4, "2、"), ("1.1.2", 3, "十月份"), ("1.1.2.1", 4, "1、"), ("1.2", 2, "(二)"),
+        ("1.2.1", 3, "二月份："), ("1.2.1.1", 4, "1、")]
+    seg = segment(make_doc(text))
+    month = seg.items[2]
+    assert month.text == "九月份：" and month.is_heading, "a month heading keeps its words as its text"
+
+
+def test_lines_beginning_with_yishi_form_a_list_but_inline_yishi_does_not():
+    text = ("三、丰富活动内容\n8、运用多种形式，开展各项文体活动。\n一是积极参加运动会。\n二是组织外出考察活动。\n"
+            "9、关心女职工，一是做好权益保障工作；二是开展健康检查。\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "三、"), ("1.1", 2, "8、"), ("1.1.1", 3, "一是"), ("1.1.2", 3, "一是"[:0] + "二是"), ("1.2", 2, "9、")]
+
+
+def test_unnumbered_paragraphs_go_under_the_current_heading_and_a_preamble_is_top_level():
+    text = ("2012年是关键之年，我们要抓学习、强素质。\n一、强基固本，加强工会自身建设\n(一)加强委员会建设。规范学习制度。\n"
+            "(二)加强基层组织建设。重点抓好三个层面。\n各基层工会组织要通过三抓三增强达到目标。\n(三)加强干部队伍建设。落实培训制度。\n"
+            "二、创新载体\n紧紧围绕中心工作开展活动。\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, ""), ("2", 1, "一、"), ("2.1", 2, "(一)"), ("2.2", 2, "(二)"), ("2.3", 2, ""), ("2.4", 2, "(三)"),
+        ("3", 1, "二、"), ("3.1", 2, "")]
+
+
+def test_paragraphs_after_numbered_section_headings_with_a_sentence_belong_to_them():
+    text = ("(一)拓展了工会的覆盖面\n本年度共组建工会10个。\n(二)基本完成了账户开设任务，加强了财务管理\n"
+            "本年度经费得到了保障。\n为加强管理，举办了培训。\n(三)广泛开展了慈善捐款\n教师慈善捐款已蔚然成风。\n")
+    assert [x[:2] for x in outline(text)] == [("1", 1), ("1.1", 2), ("2", 1), ("2.1", 2), ("2.2", 2), ("3", 1),
+                                              ("3.1", 2)]
+
+
+def test_a_restarted_list_after_an_introduction_keeps_its_level():
+    text = ("(一)拓展了覆盖面\n本年度组建工会10个。\n(二)完成了体检任务\n大部分学校组织了体检。\n"
+            "教育工会2018年工作以科学发展观为指导，要求如下。\n(一)加强自身建设\n1.召开代表大会。\n")
+    got = outline(text)
+    assert [x[:2] for x in got] == [("1", 1), ("1.1", 2), ("2", 1), ("2.1", 2), ("3", 1), ("4", 1), ("4.1", 2)]
+
+
+def test_a_line_cut_mid_sentence_is_joined_to_the_item():
+    text = "1、加强组织领导。成立领导小组。\n2、培育示范点。计划确\n定适合我社区的活动内容和形式。\n3、建立通报制度。\n"
+    seg = segment(make_doc(text))
+    assert [it.marker for it in seg.items] == ["1、", "2、", "3、"]
+    assert seg.items[1].text == "培育示范点。计划确\n定适合我社区的活动内容和形式。"
+
+
+def test_a_list_glued_after_a_colon_and_a_space_is_split():
+    text = ("(三)明确工作职能\n社区联合工会主要针对不符合独立建会条件的小微企业和零散就业人员开展以下工作： 1.宣传引导，凝聚职工。\n"
+            "2.摸清情况，掌握动态。\n")
+    got = outline(text)
+    assert [x[:3] for x in got] == [("1", 1, "(三)"), ("1.1", 2, ""), ("1.2", 2, "1."), ("1.3", 2, "2.")], got
+
+
+def test_a_heading_glued_to_its_paragraph_with_a_space_is_split_when_its_siblings_are_bare_headings():
+    text = ("一、畅通渠道，推进民主管理\n各基层工会要建立职代会制度。\n二、搭建平台，开展文体活动\n各基层工会要丰富职工生活。\n"
+            "三、履行职能，努力建设温暖的“职工之家” 各基层工会要积极发挥桥梁纽带作用，努力为群众办实事。\n")
+    got = outline(text)
+    assert got[-2:] == [("3", 1, "三、", "履行职能，努"), ("3.1", 2, "", "各基层工会要")], got
+
+
+def test_a_space_inside_a_list_items_sentence_is_not_a_line_break():
+    text = ("1、抓好职业道德教育。组织学习。\n2、强化依法治校意识。促使树立大局意识。\n"
+            "3、力争在学校党政的领导与支持下，组织好 “三八节”、“教师节”等纪念活动，增强凝聚力。\n")
+    assert [x[0] for x in outline(text)] == ["1", "2", "3"]
+
+
+# -------------------------------------------------------------------------------------------------
+# records: offsets, ids, parents, metadata
+# -------------------------------------------------------------------------------------------------
+def _real_doc(raw_files, kit):
+    from pipeline.ingest import ingest
+
+    return [ingest(p, kit=kit) for p in raw_files]
+
+
+def test_items_are_spans_of_both_texts_with_consistent_tree(raw_files, kit):
+    for doc in _real_doc(raw_files, kit):
+        seg = segment(doc)
+        by_id = {it.item_id: it for it in seg.items}
+        assert len(by_id) == len(seg.items), f"{doc.doc_id}: item ids are not unique"
+        for it in seg.items:
+            assert it.text == doc.text[it.start:it.end], f"{it.item_id}: text is not the span of doc.text"
+            assert it.text_original == doc.text_original[it.start:it.end], f"{it.item_id}: text_original"
+            assert it.item_id == f"{doc.doc_id}/a{it.article}/{it.path}"
+            assert it.level == it.path.count(".") + 1
+            if it.parent_id is not None:
+                parent = by_id[it.parent_id]
+                assert it.path.rsplit(".", 1)[0] == parent.path and parent.start < it.start
+            assert it.text.strip(), f"{it.item_id}: empty item"
+        art = {a.index: a for a in seg.articles}
+        for it in seg.items:
+            assert art[it.article].start <= it.start <= it.end <= art[it.article].end
+
+
+def test_segment_is_pure_and_repeatable(raw_files, kit):
+    doc = _real_doc(raw_files[:1], kit)[0]
+    a, b = segment(doc), segment(doc)
+    assert a == b
+    assert doc.metadata == {}, "segment mutated its input"
+
+
+def test_document_metadata_lands_where_document_row_reads_it():
+    from pipeline.tables import document_row
+
+    seg = segment(make_doc("第一篇：朝阳区卫生局工会2012年工作要点\n一、加强组织建设\n第二篇：卫生局工会2012年工作职责\n1、配合党委。\n"))
+    row = document_row(seg.document, len(seg.articles), len(seg.items))
+    assert (row["year"], row["sector"], row["organization"]) == ("2012", "health", "mixed")
+    assert row["doc_type"] == "mixed" and seg.articles[0].metadata["doc_type"] == "key_points"
+
+
+def test_find_articles_on_sample_files_counts(raw_files, kit):
+    counts = {d.doc_id: len(find_articles(d.text)) for d in _real_doc(raw_files, kit)}
+    assert sorted(counts.values()) == [5, 5, 5, 5, 6], counts
