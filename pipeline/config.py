@@ -18,8 +18,10 @@ from .errors import ConfigError
 
 #: Ingestion rules in the order they run (see ``pipeline.ingest.RULES``).
 DEFAULT_RULES: tuple[str, ...] = (
+    # before ftfy: ftfy half-"fixes" GBK-read-as-cp1252 text (ÄãºÃ) beyond recovery;
+    # runs that are UTF-8 read as cp1252 are left to ftfy
+    "recover_chinese_mojibake",  # UTF-8-as-GBK, GBK-as-cp1252, 锟斤拷, Big5/GBK (issue: GBK recovery)
     "fix_mojibake",          # ftfy, configured for Chinese
-    "recover_chinese_mojibake",  # UTF-8-as-GBK, GBK-as-cp1252, 锟斤拷 (issue: GBK recovery)
     "recover_misaligned_gbk",    # chunk-misaligned GBK runs (issue: GBK recovery)
     "strip_pinyin",
     "restore_punctuation_marks",

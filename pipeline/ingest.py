@@ -3,8 +3,9 @@
 The order of the repairs (``config.DEFAULT_RULES``):
 
 1. decode (``pipeline.decode``): encoding detection, BOM, line ends;
-2. ``fix_mojibake``: ftfy's generic fixes, configured for Chinese;
-3. ``recover_chinese_mojibake``: UTF-8 read as GBK, GBK read as cp1252, 锟斤拷;
+2. ``recover_chinese_mojibake``: UTF-8 read as GBK, GBK read as cp1252, 锟斤拷,
+   whole-file Big5/GBK confusion (before ftfy, which would half-fix cp1252 runs);
+3. ``fix_mojibake``: ftfy's generic fixes, configured for Chinese;
 4. ``recover_misaligned_gbk``: chunk-misaligned GBK runs (``pipeline.gbk``);
 5. ``strip_pinyin``: readings glued after characters, ``區(qū)``;
 6. ``restore_punctuation_marks``: “” 《》 · that became ``?``;

@@ -1,6 +1,401 @@
-"""Chinese mojibake families ftfy cannot fix (being built: see the GBK-recovery issue)."""
+"""Chinese mojibake families ftfy cannot fix.
+
+* **UTF-8 read as GBK** ('古文码'): ``工会`` → ``宸ヤ細``.  The UTF-8 bytes of a line
+  or sentence were paired as GBK; bytes the GBK decoder rejected became ``?`` (one
+  byte each).  Such text is full of characters whose GBK bytes look like UTF-8
+  (lead E3–EF with a continuation byte, or the reverse), which real Chinese text
+  almost never strings together.
+* **GBK read as Latin-1/cp1252** ('拼音码'): ``你好`` → ``ÄãºÃ``.  Runs of Latin-1
+  letters with no Latin word in them.
+* **锟斤拷**: a phrase went GBK → UTF-8 (with replacement) → GBK; every original
+  byte is gone.  Unrecoverable: the run becomes marks, one per estimated character.
+* **Big5/GBK confusion of a whole file**: traditional text stored as Big5 but read
+  as GBK, or simplified GBK read as Big5.  Detected on the whole text (few common
+  characters), re-decoded, and kept only if the result reads far better.
+
+Every repair reverses the byte-level accident exactly; an unknown byte (a ``?``
+the wrong decoder printed) is chosen among the values that decode, by the
+character model of ``pipeline.lm``; a character that stays unknown becomes
+``config.unrecoverable_mark``.  A stretch is rewritten only when the result has
+Chinese in it and the model prefers it by a wide margin.
+"""
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
 
-def recover_chinese_mojibake(text, kit):
-    return []
+from .lm import CJK_RE, CharLM, DocLM
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ingest import Edit, Toolkit
+
+RULE = "recover_chinese_mojibake"
+GAIN_PER_CHAR = 2.0   # nats per output character the re-decoding must win by
+
+
+def _build_lm() -> CharLM:
+    return CharLM()
+
+
+# ----------------------------------------------------------------------------------
+# Character sets (built once)
+# ----------------------------------------------------------------------------------
+def _utf8_like_chars(strong: bool = True) -> str:
+    """GBK characters whose two bytes can both occur inside UTF-8 CJK text, with at
+    least one of them a UTF-8 lead byte (E3–E9, EF)."""
+    out = []
+    leads = set(range(0xE3, 0xEA)) | {0xEF}
+    cont = set(range(0x80, 0xC0))
+    for b1 in range(0x81, 0xFF):
+        for b2 in range(0x40, 0xFF):
+            if not ((b1 in leads and b2 in cont) or (b1 in cont and b2 in leads) or
+                    (strong is False and b1 in cont and b2 in cont)):
+                continue
+            try:
+                c = bytes((b1, b2)).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            out.append(c)
+    return "".join(out)
+
+
+def _cp1252_chars() -> str:
+    out = [chr(i) for i in range(0x80, 0x100)]
+    for b in range(0x80, 0xA0):
+        try:
+            out.append(bytes((b,)).decode("cp1252"))
+        except UnicodeDecodeError:
+            pass
+    return "".join(sorted(set(out)))
+
+
+class _Sets:
+    def __init__(self) -> None:
+        self.utf8_like = set(_utf8_like_chars())
+        body = re.escape(_utf8_like_chars(strong=False))
+        # a stretch of UTF-8-looking characters, '?' and the ASCII a line can carry
+        self.utf8_run = re.compile(f"(?:[{body}?]|[ -~](?=[{body}?]))+")
+        latin = _cp1252_chars()
+        self.latin = set(latin)
+        self.latin_run = re.compile(f"[{re.escape(latin)}](?:[{re.escape(latin)}]|[ -~](?=[{re.escape(latin)}]))+")
+        self.byte_of = {}
+        for b in range(0x80, 0x100):
+            try:
+                self.byte_of[bytes((b,)).decode("cp1252")] = b
+            except UnicodeDecodeError:
+                self.byte_of[chr(b)] = b
+        for b in range(0x80, 0x100):
+            self.byte_of.setdefault(chr(b), b)
+
+
+def _sets(kit: "Toolkit") -> _Sets:
+    return kit.get("mojibake_sets", _Sets)  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------------
+# Byte-level re-decoding with unknown bytes
+# ----------------------------------------------------------------------------------
+def _to_bytes(s: str, codec: str) -> list[int] | None:
+    """Bytes of ``s`` in ``codec``; ``?`` is an unknown byte (-1)."""
+    out: list[int] = []
+    for ch in s:
+        if ch == "?":
+            out.append(-1)
+            continue
+        try:
+            out.extend(ch.encode(codec))
+        except UnicodeEncodeError:
+            return None
+    return out
+
+
+def _redecode(bs: list[int], codec: str, lm: DocLM, left: str, mark: str) -> tuple[str, int]:
+    """Decode ``bs`` in ``codec``, choosing each unknown byte so that it decodes and
+    the model likes the result best; returns (text, characters left unknown)."""
+    bs = list(bs)
+    for i, b in enumerate(bs):
+        if b != -1:
+            continue
+        best, best_key = None, None
+        lo, hi = max(0, i - 4), min(len(bs), i + 5)
+        for v in range(0x80, 0x100):
+            win = [x if x != -1 else 0x3F for x in bs[lo:i]] + [v] + [x if x != -1 else 0x3F for x in bs[i + 1:hi]]
+            txt = bytes(win).decode(codec, "replace")
+            bad = txt.count("\ufffd")
+            key = (bad, -lm.score(left, txt.replace("\ufffd", "")))
+            if best_key is None or key < best_key:
+                best, best_key = v, key
+        bs[i] = best if best is not None else 0x3F
+    text = bytes(x if x != -1 else 0x3F for x in bs).decode(codec, "replace")
+    return text.replace("\ufffd", mark), text.count("\ufffd")
+
+
+def _gain(lm: DocLM, left: str, before: str, after: str, right: str) -> float:
+    return (lm.score(left, after + right[:1]) - lm.score(left, before + right[:1]))
+
+
+# ----------------------------------------------------------------------------------
+# The families
+# ----------------------------------------------------------------------------------
+def _good_windows(bs: list[int], spans: list[tuple[int, int]]) -> list[tuple[int, int, str, int]]:
+    """Windows of source characters whose bytes decode as UTF-8 cleanly.
+
+    ``spans`` gives each source character's byte range.  UTF-8 re-synchronises, so
+    clean characters at the edges of a damaged stretch decode as U+FFFD and are
+    cut off; a window is a run of source characters that starts and ends on a
+    UTF-8 character boundary.  Returns (first char, end char, text, unknown bytes).
+    """
+    import codecs
+
+    dec = codecs.getincrementaldecoder("utf-8")("replace")
+    pieces: list[str] = []
+    aligned: list[bool] = []
+    for a, b in spans:
+        pieces.append(dec.decode(bytes(x if x >= 0 else 0x3F for x in bs[a:b])))
+        aligned.append(dec.getstate()[0] == b"")
+    out: list[tuple[int, int, str, int]] = []
+    start = 0
+    buf: list[str] = []
+    unknown = 0
+    for k, piece in enumerate(pieces):
+        has_unknown = any(x < 0 for x in bs[spans[k][0]:spans[k][1]])
+        if "\ufffd" in piece and not has_unknown:
+            # a bad stretch: close the window at the last aligned boundary
+            if buf:
+                out.append((start, k, "".join(buf), unknown))
+            buf, unknown, start = [], 0, k + 1
+            continue
+        unknown += piece.count("\ufffd")
+        buf.append(piece)
+        if aligned[k] and buf:
+            out.append((start, k + 1, "".join(buf), unknown))
+    # keep, per start, the longest window
+    best: dict[int, tuple[int, int, str, int]] = {}
+    for w in out:
+        if w[0] not in best or w[1] > best[w[0]][1]:
+            best[w[0]] = w
+    return list(best.values())
+
+
+def _utf8_read_as_gbk(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
+    sets = _sets(kit)
+    mark = kit.config.unrecoverable_mark
+    out = []
+    for m in sets.utf8_run.finditer(text):
+        run = m.group()
+        if sum(1 for c in run if c in sets.utf8_like) < 3:
+            continue
+        a0 = m.start()
+        lm = lm_get()
+        bs: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for ch in run:
+            b0 = len(bs)
+            if ch == "?":
+                bs.append(-1)
+            else:
+                try:
+                    bs.extend(ch.encode("gbk"))
+                except UnicodeEncodeError:
+                    bs.append(0x3F)
+            spans.append((b0, len(bs)))
+        # unknown bytes ('?' printed for a byte GBK rejected): the value that decodes
+        resolved = list(bs)
+        i = 0
+        while i < len(bs):
+            if bs[i] == -1:
+                j = i
+                while j < len(bs) and bs[j] == -1:
+                    j += 1
+                _pick_bytes(resolved, i, j, "utf-8", lm, text[m.end():m.end() + 1] if j + 5 >= len(bs) else "")
+                i = j
+            else:
+                i += 1
+        for ws, we, dec, unknown in _good_windows(resolved, spans):
+            if we - ws < 2:
+                continue
+            # keep the window's own stretch: strip ASCII it starts or ends with
+            seg = run[ws:we]
+            dec = dec.replace("\ufffd", mark)
+            if len(CJK_RE.findall(dec)) < 2 or dec == seg:
+                continue
+            left = text[a0 + ws - 1] if a0 + ws else "\n"
+            right = text[a0 + we:a0 + we + 1]
+            g = _gain(lm, left, seg, dec, right)
+            if g < GAIN_PER_CHAR * len(dec):
+                continue
+            note = "UTF-8 read as GBK" + (f"; {unknown} character(s) lost" if unknown else "")
+            out.append((a0 + ws, a0 + we, dec, 0.95 if not unknown else 0.6, note))
+    return out
+
+
+def _pick_bytes(bs: list[int], i: int, j: int, codec: str, lm: DocLM, right: str = "") -> None:
+    """Fill the unknown bytes ``bs[i:j]`` with the values that let their
+    neighbourhood decode and read best (two at most are searched jointly)."""
+    import itertools
+
+    lo, hi = max(0, i - 5), min(len(bs), j + 5)
+    n = min(j - i, 2)
+    values = range(0x80, 0x100) if n == 1 else range(0x80, 0xC0)
+    best, best_key = None, None
+    for combo in itertools.product(values, repeat=n):
+        fill = list(combo) + [0x3F] * (j - i - n)
+        win = [x if x >= 0 else 0x3F for x in bs[lo:i]] + fill + [x if x >= 0 else 0x3F for x in bs[j:hi]]
+        txt = bytes(win).decode(codec, "replace")
+        bad = txt.count("\ufffd")
+        if best_key is not None and bad > best_key[0]:
+            continue
+        key = (bad, -lm.score("\n", txt.replace("\ufffd", "") + right))
+        if best_key is None or key < best_key:
+            best, best_key = fill, key
+    bs[i:j] = best if best is not None else [0x3F] * (j - i)
+
+
+def _gbk_read_as_cp1252(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
+    sets = _sets(kit)
+    mark = kit.config.unrecoverable_mark
+    out = []
+    for m in sets.latin_run.finditer(text):
+        run = m.group()
+        if sum(1 for c in run if c in sets.latin) < 4:
+            continue
+        bs = [sets.byte_of.get(c, ord(c)) if ord(c) >= 0x80 else ord(c) for c in run]
+        if any(x > 0xFF for x in bs):
+            continue
+        try:
+            bytes(bs).decode("utf-8")
+            continue  # UTF-8 read as cp1252: ftfy's case (fix_mojibake)
+        except UnicodeDecodeError:
+            pass
+        end = m.end()
+        nxt = text[end:end + 1]
+        if nxt and "@" <= nxt <= "~" and bytes(bs).decode("gbk", "replace").endswith("\ufffd"):
+            # the last character's trail byte is ASCII (則 = 84 74 = „t)
+            bs.append(ord(nxt))
+            run += nxt
+            end += 1
+        raw = bytes(bs).decode("gbk", "replace")
+        bad = raw.count("\ufffd")
+        dec = raw.replace("\ufffd", mark)
+        if len(CJK_RE.findall(dec)) < 2 or bad > 0.15 * len(dec):
+            continue
+        lm = lm_get()
+        left = text[m.start() - 1] if m.start() else "\n"
+        g = _gain(lm, left, run, dec, text[end:end + 1])
+        if g < GAIN_PER_CHAR * len(dec):
+            continue
+        out.append((m.start(), end, dec, 0.95 if not bad else 0.6,
+                    "GBK read as cp1252" + (f"; {bad} byte(s) lost" if bad else "")))
+    return out
+
+
+# 锟斤拷 with what survived in between (byte pairs that happened to be valid UTF-8)
+_KUNKAO = re.compile(r"(?:锟斤拷|斤拷|锟斤|锟)(?:[^\n锟拷]{0,2}?(?:锟斤拷|斤拷|锟斤|锟|拷))*\??")
+
+
+def _kunkao(text: str, kit: "Toolkit") -> list[tuple[int, int, str, float, str]]:
+    if "锟" not in text and "斤拷" not in text:
+        return []
+    mark = kit.config.unrecoverable_mark
+    out = []
+    for m in _KUNKAO.finditer(text):
+        run = m.group()
+        if len(run) < 2 or "锟" not in run:
+            continue
+        # about two characters of mojibake per lost character (measured on corrupt.py)
+        n = max(1, round(len(run) / 2))
+        out.append((m.start(), m.end(), mark * n, 0.0,
+                    f"锟斤拷: the original {n} character(s) were replaced before this text was made; unrecoverable"))
+    return out
+
+
+_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
+              "十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反"
+              "們這個來會為國發於說對時樣經過還點從當與關開門間問題實現進動學應該沒織職權組設議黨紀辦")
+
+
+def _common_share(text: str) -> float:
+    cjk = CJK_RE.findall(text)
+    if len(cjk) < 50:
+        return 1.0
+    return sum(1 for c in cjk if c in _COMMON) / len(cjk)
+
+
+def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
+    """Big5 read as GBK, or GBK read as Big5, over the whole text."""
+    share = _common_share(text)
+    if share >= 0.2:
+        return []
+    mark = kit.config.unrecoverable_mark
+    best = None
+    for src, dst, name in (("gbk", "big5", "Big5 read as GBK"), ("big5", "gbk", "GBK read as Big5")):
+        bs = _to_bytes(text, src)
+        if bs is None:
+            continue
+        if bs.count(-1) > 2000:
+            continue
+        dec, bad = _redecode_fast(bs, dst, mark)
+        s2 = _common_share(dec)
+        if s2 > max(0.3, 2 * share) and (best is None or s2 > best[0]):
+            best = (s2, dec, bad, name)
+    if best is None:
+        return []
+    s2, dec, bad, name = best
+    return [(0, len(text), dec, 0.9 if bad < 0.01 * len(dec) else 0.7,
+             f"whole file: {name} (common-character share {share:.2f} -> {s2:.2f}); {bad} character(s) lost")]
+
+
+def _redecode_fast(bs: list[int], codec: str, mark: str) -> tuple[str, int]:
+    """Whole-file re-decoding: an unknown byte before an ASCII trail is the lead that
+    the wrong decoder rejected; pick the first lead that makes a character."""
+    out = list(bs)
+    for i, b in enumerate(out):
+        if b == -1:
+            nxt = out[i + 1] if i + 1 < len(out) else -1
+            choice = 0x3F
+            if nxt >= 0:
+                for v in range(0xA1, 0xFA):
+                    try:
+                        bytes((v, nxt)).decode(codec)
+                        choice = v
+                        break
+                    except UnicodeDecodeError:
+                        continue
+            out[i] = choice
+    text = bytes(out).decode(codec, "replace")
+    return text.replace("\ufffd", mark), text.count("\ufffd")
+
+
+def recover_chinese_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
+    """UTF-8 read as GBK, GBK read as cp1252, 锟斤拷, whole-file Big5/GBK confusion."""
+    from .ingest import Edit
+
+    lm_box: list[DocLM] = []
+
+    def lm_get() -> DocLM:
+        # the document's own counts, without the stretches under suspicion (the model
+        # must not learn the damage it is judging)
+        if not lm_box:
+            sets = _sets(kit)
+            strong = sets.utf8_like
+
+            def cut(m: re.Match) -> str:
+                return "\n" if sum(1 for c in m.group() if c in strong) >= 3 else m.group()
+
+            clean = sets.latin_run.sub("\n", sets.utf8_run.sub(cut, text))
+            lm_box.append(DocLM(kit.get("gbk_lm", _build_lm), clean))  # type: ignore[arg-type]
+        return lm_box[0]
+
+    whole = _whole_file(text, kit, lm_get)
+    if whole:
+        a, b, rep, conf, note = whole[0]
+        return [Edit(a, b, rep, conf, note)]
+    found = _utf8_read_as_gbk(text, kit, lm_get) + _gbk_read_as_cp1252(text, kit, lm_get) + _kunkao(text, kit)
+    found.sort()
+    edits, end = [], -1
+    for a, b, rep, conf, note in found:
+        if a < end:
+            continue
+        edits.append(Edit(a, b, rep, conf, note))
+        end = b
+    return edits

@@ -13,7 +13,7 @@ def test_defaults_suit_chinese_reports():
     c = Config()
     assert c.script == "simplified"
     assert c.unrecoverable_mark == "□"
-    assert c.rules[0] == "fix_mojibake" and "recover_misaligned_gbk" in c.rules
+    assert c.rules[0] == "recover_chinese_mojibake" and "fix_mojibake" in c.rules and "recover_misaligned_gbk" in c.rules
 
 
 def test_frozen():
