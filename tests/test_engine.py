@@ -1,0 +1,127 @@
+"""Engines: the same per-document function in this process, a process pool, or Dask; same results."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+import pipeline.run as run_mod
+from pipeline.config import Config
+from pipeline.engine import (DocResult, DocumentProcessor, InProcessEngine, LocalEngine, Task, _process_local,
+                             make_engine)
+from pipeline.run import run_corpus
+
+REPORT = ("2023年机关工会工作计划\n一、加强职工之家建设，组织职工开展劳动竞赛。\n"
+          "二、做好困难职工帮扶和送温暖工作。\n（一）走访慰问困难职工。\n（二）开展金秋助学活动。\n")
+
+
+def _task(doc_id: str, text: str | bytes) -> Task:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return Task(doc_id, f"{doc_id}.txt", hashlib.sha256(data).hexdigest(), data)
+
+
+def _tasks() -> list[Task]:
+    return [_task(f"doc{i}", REPORT.replace("2023", str(2010 + i))) for i in range(4)] + [_task("empty", b"")]
+
+
+def _comparable(r: DocResult):
+    return (r.doc_id, r.error, r.document, r.repairs, r.articles, r.items, r.text)
+
+
+def test_processor_turns_bytes_into_rows():
+    res = DocumentProcessor(Config()).process(_task("plan", REPORT))
+    assert res.error is None
+    assert res.document["doc_id"] == "plan" and res.document["encoding"] == "utf-8"
+    assert "职工之家" in res.text
+    assert res.seconds["ingest"] > 0
+    if res.items:  # segmentation present
+        assert all(row["doc_id"] == "plan" for row in res.items)
+        assert res.document["n_items"] == len(res.items)
+
+
+def test_processor_reports_a_bad_file_as_an_error_not_an_exception():
+    res = DocumentProcessor(Config()).process(_task("empty", b""))
+    assert res.document is None and res.items == [] and res.text is None
+    assert (res.error.file, res.error.stage, res.error.kind) == ("empty.txt", "ingest", "empty")
+    assert res.error.message == ("empty.txt: expected a text report; found an empty file (0 bytes); "
+                                 "remove it from the folder or re-download it")
+
+
+def test_processor_reports_a_stage_bug_for_that_file_only(monkeypatch):
+    proc = DocumentProcessor(Config())
+
+    def broken(doc, config):
+        raise KeyError("marker")
+
+    proc.segment = broken
+    res = proc.process(_task("plan", REPORT))
+    assert (res.error.stage, res.error.kind) == ("segment", "internal")
+    assert res.error.message.startswith("plan.txt: expected the segment stage to succeed; found KeyError")
+    assert "please report this file" in res.error.message
+
+
+def test_pool_of_two_gives_the_same_results_as_this_process():
+    tasks = _tasks()
+    with InProcessEngine(Config()) as eng:
+        here = sorted(map(_comparable, eng.map(tasks)))
+    with LocalEngine(Config(), n_workers=2) as eng:
+        pooled = sorted(map(_comparable, eng.map(tasks)))
+    assert pooled == here
+    assert [r[0] for r in pooled] == ["doc0", "doc1", "doc2", "doc3", "empty"]
+
+
+def test_make_engine_picks_this_process_for_one_worker_and_a_pool_for_more():
+    with make_engine(Config(workers=1)) as eng:
+        assert isinstance(eng, InProcessEngine)
+    with make_engine(Config(), n_workers=2) as eng:
+        assert isinstance(eng, LocalEngine) and eng.n_workers == 2
+
+
+def _die_on_poison(task: Task) -> DocResult:
+    if task.doc_id == "poison":
+        os._exit(1)  # a worker killed mid-file (out of memory, segfault in a C library)
+    return _process_local(task)
+
+
+class _PoisonedEngine(LocalEngine):
+    def _submit(self, task):
+        return self.pool.submit(_die_on_poison, task)
+
+
+def test_a_dying_worker_costs_only_its_own_file():
+    tasks = _tasks()[:3] + [_task("poison", REPORT)]
+    with _PoisonedEngine(Config(), n_workers=2) as eng:
+        results = {r.doc_id: r for r in eng.map(tasks)}
+    assert set(results) == {"doc0", "doc1", "doc2", "poison"}
+    assert all(results[d].error is None for d in ("doc0", "doc1", "doc2"))
+    err = results["poison"].error
+    assert (err.stage, err.kind) == ("worker", "crashed")
+    assert err.message.startswith("poison.txt: expected a worker to process the file; found BrokenProcessPool")
+    assert "--workers 1" in err.message
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                       dashboard_address=None)
+    yield cluster
+    cluster.close()
+
+
+def test_dask_engine_writes_the_same_tables_as_the_local_engine(tmp_path, dask_cluster, monkeypatch):
+    monkeypatch.setattr(run_mod, "_statistics", lambda *a, **k: None)
+    src = tmp_path / "raw"
+    src.mkdir()
+    for t in _tasks():
+        (src / f"{t.doc_id}.txt").write_bytes(t.data)
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    r1 = run_corpus([src], local, Config(workers=1, cache=False))
+    r2 = run_corpus([src], dask, Config(engine="dask", scheduler=dask_cluster.scheduler_address, cache=False))
+    assert (r1.n_ok, len(r1.failed)) == (r2.n_ok, len(r2.failed)) == (4, 1)
+    for name in ("documents.csv", "articles.csv", "items.csv", "repairs.csv", "errors.csv"):
+        assert (local / name).read_bytes() == (dask / name).read_bytes(), f"{name} differs between engines"
+    import json
+
+    assert json.loads((dask / "run.json").read_text(encoding="utf-8"))["engine"]["name"] == "dask"
