@@ -235,7 +235,7 @@ def _pair_ok(line: str, a: int, b: int) -> bool:
 def _nested(line: str, a: int, b: int, c: int, d: int) -> bool:
     """?X?Y?Z? read as “X‘Y’Z” (or 《X〈Y〉Z》) rather than “X”Y“Z”."""
     x, y, z = line[a + 1:b], line[b + 1:c], line[c + 1:d]
-    if not x or not y or not z or _BAD_INNER.search(line[a + 1:d]) or d - a > 90:
+    if not x or not y or not z or any(_BAD_INNER.search(s) for s in (x, y, z)) or d - a > 90:
         return False
     if not _pair_ok(line, b, c):
         return False
@@ -279,16 +279,16 @@ def _inside(line: str, i: int, left: str, right: str) -> bool:
 def _lone_mark(line: str, i: int) -> tuple[str, str] | None:
     """A ``?`` without a partner: the other half of a surviving mark, or a middle dot."""
     marks = "“”《》"
-    left = next((c for c in reversed(line[:i]) if c in marks), "")
-    right = next((c for c in line[i + 1:] if c in marks), "")
-    if right and left != ("“" if right == "”" else "《"):
-        return ("“" if right == "”" else "《"), "opens a surviving mark"
-    if left in ("“", "《") and right != ("”" if left == "“" else "》"):
-        return ("”" if left == "“" else "》"), "closes a surviving mark"
     before = line[i - 1] if i else ""
     after = line[i + 1] if i + 1 < len(line) else ""
     if before == "?" or after == "?":
         return None  # '??': a broken GBK character
+    left = next((c for c in reversed(line[:i]) if c in marks), "")
+    right = next((c for c in line[i + 1:] if c in marks), "")
+    if right in ("”", "》") and left != ("“" if right == "”" else "《"):
+        return ("“" if right == "”" else "《"), "opens a surviving mark"
+    if left in ("“", "《") and right != ("”" if left == "“" else "》"):
+        return ("”" if left == "“" else "》"), "closes a surviving mark"
     if CJK_RE.match(before) and CJK_RE.match(after) and line.count("?") == 1:
         return "·", "lone ? between two words"
     return None
@@ -603,7 +603,7 @@ def _jieba_tokenizer():
 # widen_cjk_punctuation: the fullwidth policy
 # ----------------------------------------------------------------------------------
 _WIDE = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
-_NARROW_AFTER_CJK = re.compile(f"(?<=[{CJK}”’》）」』])([,;:!?])(?![0-9A-Za-z/])")
+_NARROW_AFTER_CJK = re.compile(f"(?<=[{CJK}”’》）」』)])([,;:!?])(?![0-9A-Za-z/])")
 _PAREN = re.compile(f"\\(([^()\\n]*[{CJK}][^()\\n]*)\\)")
 
 
@@ -614,14 +614,19 @@ def widen_cjk_punctuation(text: str, kit: "Toolkit") -> list["Edit"]:
     folded to ASCII; ASCII inside Latin text, numbers (1,000; 10:30), URLs and the
     ``(1)`` / ``(一)`` item markers is left alone.
     """
-    edits = [_edit(m.start(), m.end(), _WIDE[m.group(1)], 1.0, "fullwidth policy")
-             for m in _NARROW_AFTER_CJK.finditer(text)]
+    edits = []
+    closing = set()
     for m in _PAREN.finditer(text):
         inner = m.group(1)
         if re.fullmatch(r"[一二三四五六七八九十\d]+", inner):
             continue
         edits.append(_edit(m.start(), m.start() + 1, "（", 1.0, "fullwidth policy"))
         edits.append(_edit(m.end() - 1, m.end(), "）", 1.0, "fullwidth policy"))
+        closing.add(m.end() - 1)
+    for m in _NARROW_AFTER_CJK.finditer(text):
+        if text[m.start() - 1] == ")" and m.start() - 1 not in closing:
+            continue
+        edits.append(_edit(m.start(), m.end(), _WIDE[m.group(1)], 1.0, "fullwidth policy"))
     return edits
 
 
@@ -635,7 +640,8 @@ _BLANKS = re.compile(r"\n{3,}")
 def tidy_whitespace(text: str, kit: "Toolkit") -> list["Edit"]:
     """Trailing spaces, runs of blank lines, blank lines at the start and end."""
     edits = [_edit(m.start(), m.end(), "", 1.0, "trailing space") for m in _TRAILING.finditer(text)]
-    edits += [_edit(m.start(), m.end(), "\n\n", 1.0, "blank lines") for m in _BLANKS.finditer(text)]
+    body_end = len(text.rstrip("\n")) + 1  # the run of line ends at the very end is handled below
+    edits += [_edit(m.start(), m.end(), "\n\n", 1.0, "blank lines") for m in _BLANKS.finditer(text, 0, body_end)]
     lead = len(text) - len(text.lstrip("\n"))
     if lead and lead < len(text):
         edits.append(_edit(0, lead, "", 1.0, "leading blank lines"))
