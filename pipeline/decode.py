@@ -153,21 +153,15 @@ def _detect_legacy(data: bytes) -> str | None:
         except Exception:  # pragma: no cover - the detector is advisory here
             pass
         return max(ok, key=lambda nt: _common_share(nt[1]))[0]
-    # neither decodes strictly: ask the detector, then take the one with fewest errors
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_8"]).best()
-        if best is not None and best.encoding:
-            return {"utf_8": "utf-8"}.get(best.encoding, best.encoding)
-    except Exception:  # pragma: no cover
-        pass
+    # neither decodes strictly (a few bad bytes): the code page whose text reads as Chinese,
+    # with the fewest replacement characters
     scores = []
     for name in _LEGACY:
         text = data.decode(name, errors="replace")
-        scores.append((text.count("\ufffd") / max(1, len(text)), name))
-    rate, name = min(scores)
-    return name if rate < 0.05 else None
+        bad = text.count("\ufffd") / max(1, len(text))
+        scores.append((_common_share(text) - 10 * bad, -bad, name))
+    score, neg_bad, name = max(scores)
+    return name if -neg_bad < 0.05 else None
 
 
 # The 500 most frequent characters of modern Chinese prose cover ~80% of text; a
