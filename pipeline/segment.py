@@ -40,7 +40,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from .config import Config
 from .model import Article, Document, FileError, Item, SegmentedDocument
@@ -183,10 +183,24 @@ def parse_article_line(line: str) -> Optional[tuple[int, str]]:
 _DATE = r"[\d〇○零O０-９一二三四五六七八九十]{2,4}\s*年\s*[\d一二三四五六七八九十０-９]{1,2}\s*月(?:\s*[\d一二三四五六七八九十０-９]{1,3}\s*日)?"
 _DATE_LINE = re.compile(rf"(?:.{{0,30}}?\s*)?{_DATE}\s*(?:印发|发布|制定|修订)?")
 _DOC_NO = re.compile(r".{1,10}?[\[〔【（(?？]\s*\d{4}\s*[\]〕】）)?？]\s*第?\s*\d{1,4}\s*号")
-_APPARATUS = re.compile(r"(?:主题词|抄送|抄报|签发|印发|附件)\s*[：:]")
+_APPARATUS = re.compile(r"(?:主题词|抄送|抄报|签发|印发|附件|附)\s*[：:]")
 _ORG_SUFFIX = re.compile(r"(?:工会|委员会|办公室|中心|学校|小学|中学|幼儿园|医院|局|公司|集团|厂|处|部|所|院|站|街道|社区)$")
-_SALUTATION = re.compile(r"各.{1,40}[：:]")
+_SALUTATION = re.compile(r"各[^。；！？]{1,90}[：:]")
 _NOTICE_TITLE = re.compile(r"关于.{2,60}")
+
+
+def _is_salutation(t: str) -> bool:
+    """The addressees of a notice: ``各乡镇、系统（产业）、企业工会：``."""
+    return bool(_SALUTATION.fullmatch(t)) and ("、" in t or "，" in t or len(t) <= 20)
+
+
+_DOC_TITLE_END = re.compile(r"(?:细则|办法|要点|计划|规划|总结|意见|通知|方案|规定|制度|职责|安排|决定|条例|章程)$")
+
+
+def _is_document_title(t: str) -> bool:
+    """The title of an attached or embedded document: short, unpunctuated, ends in a document type."""
+    return len(t) <= 40 and not re.search(r"[，,。；;！!：:？?]", t) and bool(_DOC_TITLE_END.search(t)) \
+        and parse_marker(t) is None
 
 
 def _is_date_line(t: str) -> bool:
@@ -289,7 +303,7 @@ def _split_title_apparatus(span: ArticleSpan) -> None:
             break
         title_like = bool(span.title) and len(t) <= 60 and not re.search(r"[，,。；;！？]", t) and \
             title_matches(t, span.title)
-        apparatus = (is_apparatus(t) or _is_org_line(t) or bool(_SALUTATION.fullmatch(t))
+        apparatus = (is_apparatus(t) or _is_org_line(t) or _is_salutation(t)
                      or (bool(_NOTICE_TITLE.fullmatch(t)) and heading_like(t) and len(t) <= 60) or open_quote)
         if not (title_like or apparatus or (len(t) <= 45 and not re.search(r"[，,。；;！!]|[？?].", t))):
             break
@@ -322,10 +336,16 @@ def _restarts(lines: list[Line], style: str) -> bool:
     return False
 
 
-def _drop_apparatus(span: ArticleSpan) -> list[Line]:
-    """Body lines without signatures, dates, document numbers and repeated titles."""
+def _drop_apparatus(span: ArticleSpan) -> tuple[list[Line], list[int]]:
+    """Body lines without signatures, dates, document numbers and titles; and where titles were.
+
+    A title inside the article (the title repeated above the text it heads, or the
+    title of an attached document such as ``…目标管理考核细则``) starts a new outline:
+    the offsets of those titles are returned so that the outline restarts at level 1.
+    """
     lines = span.lines
     keep: list[Line] = []
+    resets: list[int] = []
     n = len(lines)
     for i, ln in enumerate(lines):
         t = ln.text
@@ -333,15 +353,18 @@ def _drop_apparatus(span: ArticleSpan) -> list[Line]:
             keep.append(ln)
             continue
         nxt = lines[i + 1].text if i + 1 < n else ""
-        if is_apparatus(t):
+        if is_apparatus(t) or _is_salutation(t):
             continue
         if _is_org_line(t) and (i == n - 1 or _is_date_line(nxt) or all(
                 is_apparatus(x.text) or _is_org_line(x.text) for x in lines[i + 1:])):
             continue
-        if span.title and len(t) <= 40 and not re.search(r"[，,。；;！!：:]", t) and title_matches(t, span.title):
-            continue   # the title repeated (often with the issuing body) above the text it heads
+        nxt_mk = parse_marker(nxt)
+        if (span.title and len(t) <= 40 and not re.search(r"[，,。；;！!：:]", t) and title_matches(t, span.title)) \
+                or (_is_document_title(t) and not (nxt_mk and nxt_mk.number == 1)):
+            resets.append(ln.start)
+            continue
         keep.append(ln)
-    return keep
+    return keep, resets
 
 
 # --------------------------------------------------------------------------------------------------
@@ -511,11 +534,18 @@ class _Node:
     level: int = 1
 
 
-def build_outline(segs: list[Segment]) -> list[_Node]:
-    """Place segments in a tree, outline-editor style (see the module docstring)."""
+_CLOSING = re.compile(r"(?:综上所述|总之|总而言之|总的来说|同志们|在今后的工作中|在新的一年里)")
+
+
+def build_outline(segs: list[Segment], resets: Sequence[int] = ()) -> list[_Node]:
+    """Place segments in a tree, outline-editor style (see the module docstring).
+
+    ``resets``: offsets of titles inside the article; the outline starts afresh after each.
+    """
     nodes: list[_Node] = []
     stack: list[int] = []          # open nodes: markers and headings
     parenting = _parenting_styles(segs)
+    pending = sorted(resets)
 
     def styles() -> list[str]:
         return [nodes[i].style for i in stack]
@@ -539,6 +569,9 @@ def build_outline(segs: list[Segment]) -> list[_Node]:
         return stack[-1] if stack else None
 
     for k, seg in enumerate(segs):
+        while pending and pending[0] <= seg.start:
+            pending.pop(0)
+            stack.clear()
         nxt = segs[k + 1] if k + 1 < len(segs) else None
         nxt_mk = nxt.marker if nxt is not None and nxt.kind == "marker" else None
         run_start = nxt_mk is not None and (nxt_mk.number == 1 or nxt_mk.style not in styles())
@@ -561,6 +594,9 @@ def build_outline(segs: list[Segment]) -> list[_Node]:
                 nodes[_last_of(nodes, stack, nxt_mk.style)].number > 1:
             pop_to(nxt_mk.style)   # the introduction of a restarted list
             add(seg, "para", 0, top(), False, False)
+        elif _CLOSING.match(seg.text):
+            stack.clear()          # a closing paragraph speaks for the whole article
+            add(seg, "para", 0, None, False, False)
         else:
             parent = next((i for i in reversed(stack) if nodes[i].heading), None)
             add(seg, "para", 0, parent, False, False)
@@ -606,9 +642,9 @@ def _paths(nodes: list[_Node]) -> list[str]:
 
 def article_items(doc: Document, span: ArticleSpan) -> list[Item]:
     """The items of one article of ``doc``."""
-    lines = _drop_apparatus(span)
+    lines, resets = _drop_apparatus(span)
     segs = [s for s in _segments(_chunks(lines, doc.text), doc.text, _heading_only_styles(lines)) if s.end > s.start]
-    nodes = build_outline(segs)
+    nodes = build_outline(segs, resets)
     paths = _paths(nodes)
     base = f"{doc.doc_id}/a{span.index}"
     items = []
@@ -617,8 +653,7 @@ def article_items(doc: Document, span: ArticleSpan) -> list[Item]:
         marker = "" if s.marker is None else (s.marker.printed if s.kind != "lost" else "、")
         items.append(Item(
             item_id=f"{base}/{paths[i]}", doc_id=doc.doc_id, article=span.index, path=paths[i], level=n.level,
-            marker=marker, is_heading=bool(n.children) and (n.style in ("H", "month", "period")
-                                                            or heading_like(s.text)),
+            marker=marker, is_heading=bool(n.children),
             text=doc.text[s.text_start:s.end], text_original=doc.text_original[s.text_start:s.end],
             parent_id=None if n.parent is None else f"{base}/{paths[n.parent]}",
             start=s.text_start, end=s.end))
