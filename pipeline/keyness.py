@@ -112,15 +112,9 @@ def _aligned(target: pd.Series | dict, reference: pd.Series | dict) -> tuple[pd.
     return terms, t.reindex(terms, fill_value=0).to_numpy(), r.reindex(terms, fill_value=0).to_numpy()
 
 
-def log_odds_dirichlet(target, reference, *, prior: pd.Series | dict | None = None,
-                       prior_size: float = PRIOR_SIZE) -> pd.DataFrame:
-    """Monroe et al.'s log-odds ratio with an informative Dirichlet prior, and its z-score.
-
-    ``prior`` gives the background counts the prior is proportional to (default:
-    target + reference); it is scaled to ``prior_size`` pseudo-tokens.
-    """
-    terms, y_t, y_r = _aligned(target, reference)
-    bg = y_t + y_r if prior is None else pd.Series(prior, dtype=float).reindex(terms, fill_value=0).to_numpy()
+def _log_odds_arrays(y_t: np.ndarray, y_r: np.ndarray, bg: np.ndarray,
+                     prior_size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """δ, σ² and z of every word, on aligned count arrays."""
     if bg.sum() <= 0 or prior_size <= 0:
         raise ConfigError("prior", "positive background counts and prior_size", f"sum {bg.sum()}, size {prior_size}",
                           "pass counts that include the compared words")
@@ -133,15 +127,13 @@ def log_odds_dirichlet(target, reference, *, prior: pd.Series | dict | None = No
         var = 1 / (y_t + alpha) + 1 / (n_t + a0 - y_t - alpha) + 1 / (y_r + alpha) + 1 / (n_r + a0 - y_r - alpha)
         delta = lt - lr
         z = delta / np.sqrt(var)
-    return pd.DataFrame({"term": terms, "n_target": y_t.astype(int), "n_reference": y_r.astype(int),
-                         "log_odds": delta, "variance": var, "z": z})
+    return delta, var, z
 
 
-def chi2_keyness(target, reference, *, correction: bool = True) -> pd.DataFrame:
-    """Signed chi-square of each word's 2 × 2 table, as quanteda's ``textstat_keyness`` reports it."""
+def _chi2_arrays(a: np.ndarray, b: np.ndarray, correction: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Signed chi-square and p of every word's 2 × 2 table, on aligned count arrays."""
     from scipy.stats import chi2 as chi2_dist
 
-    terms, a, b = _aligned(target, reference)
     c, d = a.sum() - a, b.sum() - b
     n = a + b + c + d
     diff = np.abs(a * d - b * c)
@@ -149,11 +141,31 @@ def chi2_keyness(target, reference, *, correction: bool = True) -> pd.DataFrame:
         diff = np.maximum(diff - n / 2, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = n * diff ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+        expected = (a + b) * (a + c) / n
     stat = np.nan_to_num(stat)
-    expected = (a + b) * (a + c) / n
-    sign = np.sign(a - expected)
+    return np.sign(a - expected) * stat, chi2_dist.sf(stat, 1)
+
+
+def log_odds_dirichlet(target, reference, *, prior: pd.Series | dict | None = None,
+                       prior_size: float = PRIOR_SIZE) -> pd.DataFrame:
+    """Monroe et al.'s log-odds ratio with an informative Dirichlet prior, and its z-score.
+
+    ``prior`` gives the background counts the prior is proportional to (default:
+    target + reference); it is scaled to ``prior_size`` pseudo-tokens.
+    """
+    terms, y_t, y_r = _aligned(target, reference)
+    bg = y_t + y_r if prior is None else pd.Series(prior, dtype=float).reindex(terms, fill_value=0).to_numpy()
+    delta, var, z = _log_odds_arrays(y_t, y_r, bg, prior_size)
+    return pd.DataFrame({"term": terms, "n_target": y_t.astype(int), "n_reference": y_r.astype(int),
+                         "log_odds": delta, "variance": var, "z": z})
+
+
+def chi2_keyness(target, reference, *, correction: bool = True) -> pd.DataFrame:
+    """Signed chi-square of each word's 2 × 2 table, as quanteda's ``textstat_keyness`` reports it."""
+    terms, a, b = _aligned(target, reference)
+    chi2, p = _chi2_arrays(a, b, correction)
     return pd.DataFrame({"term": terms, "n_target": a.astype(int), "n_reference": b.astype(int),
-                         "chi2": sign * stat, "p": chi2_dist.sf(stat, 1)})
+                         "chi2": chi2, "p": p})
 
 
 def compare_counts(target, reference, *, prior=None, prior_size: float = PRIOR_SIZE,
@@ -250,15 +262,14 @@ def topic_table(frame: pd.DataFrame, tokens: Sequence[Sequence[str]], *, by: str
             if not used.any():
                 continue
             keep = used & (y_t + y_r >= min_count)
-            lo = log_odds_dirichlet(pd.Series(y_t, vocab), pd.Series(y_r, vocab), prior=pd.Series(bg, vocab),
-                                    prior_size=prior_size).set_index("term")
-            ch = chi2_keyness(pd.Series(y_t, vocab), pd.Series(y_r, vocab)).set_index("term")
+            _, _, z = _log_odds_arrays(y_t.astype(float), y_r.astype(float), bg.astype(float), prior_size)
+            chi2, pval = _chi2_arrays(y_t.astype(float), y_r.astype(float))
             sub_tfidf = tfidf[target]
             mean_w = np.asarray(sub_tfidf.mean(axis=0)).ravel()
             n_items = np.asarray((counts[target] > 0).sum(axis=0)).ravel()
             rows_t = np.flatnonzero(target)
             best_row = np.asarray(sub_tfidf.argmax(axis=0)).ravel()
-            for method, score, mask in (("keyness", lo["z"].reindex(vocab).to_numpy(), keep),
+            for method, score, mask in (("keyness", z, keep),
                                         ("tfidf", mean_w, keep)):
                 order = [k for k in np.lexsort((vocab, -score)) if mask[k] and (method != "keyness" or score[k] > 0)]
                 for rank, k in enumerate(order[:top_n], start=1):
@@ -267,8 +278,8 @@ def topic_table(frame: pd.DataFrame, tokens: Sequence[Sequence[str]], *, by: str
                     parts.append({"label": lab, "grouping": by or "", "group": g if by else "", "method": method,
                                   "rank": rank, "term": term, "score": float(score[k]), "freq": int(y_t[k]),
                                   "n_items": int(n_items[k]), "n_reference": int(y_r[k]),
-                                  "z": float(lo.at[term, "z"]), "chi2": float(ch.at[term, "chi2"]),
-                                  "p": float(ch.at[term, "p"]), "example_item_id": ids[ex],
+                                  "z": float(z[k]), "chi2": float(chi2[k]),
+                                  "p": float(pval[k]), "example_item_id": ids[ex],
                                   "example_text": _shorten(texts[ex])})
     return pd.DataFrame(parts, columns=TOPIC_COLUMNS)
 

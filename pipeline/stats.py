@@ -178,16 +178,29 @@ def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.nd
 
 def _bootstrap_interval(sub: pd.DataFrame, cluster: str, label_list: list[str], alpha: float,
                         n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of each label's share, resampling whole clusters (documents)."""
+    """Percentile interval of each label's share, resampling whole clusters (documents).
+
+    A replicate draws as many clusters as there are, with replacement; it is
+    represented by multinomial weights per cluster, in batches, so memory stays
+    at (batch × clusters) whatever the number of items.
+    """
     n_per = sub.groupby(cluster)["item_id"].nunique()
-    counts = (sub.groupby([cluster, "label"]).size().unstack(fill_value=0)
+    counts = (sub.groupby([cluster, "label"])["item_id"].nunique().unstack(fill_value=0)
               .reindex(index=n_per.index, columns=label_list, fill_value=0))
     c, n = counts.to_numpy(float), n_per.to_numpy(float)
-    idx = rng.integers(0, len(n), size=(n_boot, len(n)))
-    tot = n[idx].sum(axis=1)
-    shares = c[idx].sum(axis=1) / np.where(tot > 0, tot, 1)[:, None]
-    lo, hi = np.quantile(shares, [alpha / 2, 1 - alpha / 2], axis=0)
+    k = len(n)
+    batch = max(1, min(n_boot, 4_000_000 // max(k, 1)))
+    shares = []
+    for start in range(0, n_boot, batch):
+        w = rng.multinomial(k, np.full(k, 1.0 / k), size=min(batch, n_boot - start)).astype(float)
+        tot = w @ n
+        shares.append((w @ c) / np.where(tot > 0, tot, 1)[:, None])
+    lo, hi = np.quantile(np.vstack(shares), [alpha / 2, 1 - alpha / 2], axis=0)
     return lo, hi
+
+
+SHARE_COLUMNS = ["grouping", "group", "label", "count", "n_items", "share", "ci_low", "ci_high", "n_documents",
+                 "labels", "ci_method"]
 
 
 def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci: str = "wilson",
@@ -197,38 +210,50 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
 
     One row per (group, label), every codebook label present even at count 0, so
     that with ``labels="primary"`` the shares of a group sum to one.  With
-    ``include_all`` a pooled group ``(all)`` comes last.
+    ``include_all`` a pooled group ``(all)`` comes last.  The bootstrap resamples
+    documents; inside one document (``by`` = doc_id or article_id) it resamples items.
     """
     _check_by(frame, by)
     if ci not in ("wilson", "bootstrap"):
         raise ConfigError("ci", "wilson or bootstrap", repr(ci), "pass ci='wilson' or ci='bootstrap'")
     long = label_long(frame, labels)
     base = frame[_text(frame["primary_label"]) != ""] if "primary_label" in frame.columns else frame
+    base = base.assign(_g=_text(base[by]))
+    long = long.assign(_g=_text(long[by]))
     label_list = label_order(long["label"].unique())
-    groups = sorted(_text(base[by]).unique())
-    parts = [(g, base[_text(base[by]) == g], long[_text(long[by]) == g]) for g in groups]
+    groups = sorted(base["_g"].unique())
+    n = base.groupby("_g")["item_id"].nunique().reindex(groups, fill_value=0)
+    n_docs = base.groupby("_g")["doc_id"].nunique().reindex(groups, fill_value=0)
+    counts = (long.groupby(["_g", "label"])["item_id"].nunique().unstack(fill_value=0)
+              .reindex(index=groups, columns=label_list, fill_value=0))
     if include_all:
-        parts.append((ALL, base, long))
-    cluster = "item_id" if by in ("doc_id", "article_id") else "doc_id"
-    rng = np.random.default_rng(seed)
-    rows = []
-    for g, items_g, long_g in parts:
-        n = items_g["item_id"].nunique()
-        counts = long_g.groupby("label")["item_id"].nunique().reindex(label_list, fill_value=0)
-        share = counts.to_numpy(float) / n if n else np.full(len(label_list), np.nan)
-        if ci == "wilson" or n == 0:
-            lo, hi = wilson_interval(counts.to_numpy(), np.full(len(label_list), n), alpha)
-            method = "wilson"
-        else:
-            lo, hi = _bootstrap_interval(long_g, cluster, label_list, alpha, n_boot, rng)
-            method = f"bootstrap over {'documents' if cluster == 'doc_id' else 'items'} (B={n_boot}, seed={seed})"
-        n_docs = items_g["doc_id"].nunique() if "doc_id" in items_g.columns else np.nan
-        for k, lab in enumerate(label_list):
-            rows.append({"grouping": by, "group": g, "label": lab, "count": int(counts.iloc[k]), "n_items": n,
-                         "share": share[k], "ci_low": lo[k], "ci_high": hi[k], "n_documents": n_docs,
-                         "labels": labels, "ci_method": method})
-    return pd.DataFrame(rows, columns=["grouping", "group", "label", "count", "n_items", "share", "ci_low",
-                                       "ci_high", "n_documents", "labels", "ci_method"])
+        groups = groups + [ALL]
+        n.loc[ALL] = base["item_id"].nunique()
+        n_docs.loc[ALL] = base["doc_id"].nunique()
+        counts.loc[ALL] = long.groupby("label")["item_id"].nunique().reindex(label_list, fill_value=0)
+    c = counts.to_numpy(float)
+    nn = n.to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(nn[:, None] > 0, c / np.where(nn > 0, nn, 1)[:, None], np.nan)
+    lo, hi = wilson_interval(c, np.repeat(nn[:, None], len(label_list), axis=1), alpha)
+    method = np.full(len(groups), "wilson", dtype=object)
+    if ci == "bootstrap":
+        rng = np.random.default_rng(seed)
+        by_group = dict(tuple(long.groupby("_g"))) if len(long) else {}
+        for i, g in enumerate(groups):
+            sub = long if g == ALL else by_group.get(g)
+            if sub is None or not len(sub):
+                continue
+            cluster = "item_id" if (by in ("doc_id", "article_id") and g != ALL) else "doc_id"
+            lo[i], hi[i] = _bootstrap_interval(sub, cluster, label_list, alpha, n_boot, rng)
+            method[i] = f"bootstrap over {'documents' if cluster == 'doc_id' else 'items'} (B={n_boot}, seed={seed})"
+    rows = pd.DataFrame({
+        "grouping": by, "group": np.repeat(groups, len(label_list)), "label": np.tile(label_list, len(groups)),
+        "count": c.astype(int).ravel(), "n_items": np.repeat(nn.astype(int), len(label_list)),
+        "share": share.ravel(), "ci_low": lo.ravel(), "ci_high": hi.ravel(),
+        "n_documents": np.repeat(n_docs.to_numpy(int), len(label_list)), "labels": labels,
+        "ci_method": np.repeat(method, len(label_list))})
+    return rows[SHARE_COLUMNS]
 
 
 def crosstab(frame: pd.DataFrame, by: str, labels: str = "primary") -> pd.DataFrame:
@@ -300,29 +325,65 @@ def _chi2_stat(obs: np.ndarray) -> float:
     return float(((obs - exp) ** 2 / exp).sum())
 
 
+def _draw_rows(row_totals, col_totals, size: int, rng: np.random.Generator):
+    """Yield ``(i, counts of row i)`` for ``size`` random tables with the given margins.
+
+    Each table is the crosstab of a random permutation of the column labels
+    against the row labels, drawn cell by cell from hypergeometric distributions
+    vectorised over the tables: the cost grows with rows × columns × tables,
+    not with the number of observations, and memory with columns × tables.
+    """
+    rt, ct = np.asarray(row_totals, np.int64), np.asarray(col_totals, np.int64)
+    r, c = len(rt), len(ct)
+    rem = np.tile(ct, (size, 1))
+    for i in range(r - 1):
+        row = np.zeros((size, c), np.int64)
+        left = np.full(size, rt[i], np.int64)
+        pool = rem.sum(axis=1)
+        for j in range(c - 1):
+            nbad = pool - rem[:, j]
+            m = left > 0
+            if m.any():
+                row[m, j] = rng.hypergeometric(rem[m, j], nbad[m], left[m])
+            left -= row[:, j]
+            pool = nbad
+        row[:, c - 1] = left
+        rem -= row
+        yield i, row
+    yield r - 1, rem
+
+
+def random_tables(row_totals, col_totals, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` random tables with the given margins (permutation law), shape (size, rows, columns)."""
+    out = np.zeros((size, len(row_totals), len(col_totals)), np.int64)
+    for i, row in _draw_rows(row_totals, col_totals, size, rng):
+        out[:, i] = row
+    return out
+
+
 def permutation_p_value(observed: np.ndarray, n_permutations: int = 10000, seed: int = 0) -> float:
     """Monte-Carlo p-value of the chi-square statistic with both margins fixed.
 
-    Each replicate shuffles the column (label) of every observation against its
-    row (group), which keeps both margins, as R's ``chisq.test(simulate.p.value=TRUE)``
-    does; p = (1 + #{X²* >= X²}) / (B + 1).
+    The replicates are the tables of random permutations of the labels against
+    the groups (both margins fixed, as R's ``chisq.test(simulate.p.value=TRUE)``);
+    p = (1 + #{X²* >= X²}) / (B + 1).  Rows or columns that are all zero must be
+    dropped first (``chi_square_from_table`` does).
     """
     obs = np.asarray(observed, dtype=np.int64)
-    r, c = obs.shape
-    rows = np.repeat(np.repeat(np.arange(r), c), obs.ravel())
-    cols = np.repeat(np.tile(np.arange(c), r), obs.ravel())
-    n = rows.size
-    exp = np.outer(obs.sum(1), obs.sum(0)) / n
+    rt, ct = obs.sum(axis=1), obs.sum(axis=0)
+    if (rt == 0).any() or (ct == 0).any():
+        raise ConfigError("observed", "a table without all-zero rows or columns", "an empty row or column",
+                          "drop them first (chi_square_from_table does)")
+    exp = np.outer(rt, ct) / obs.sum()
     stat = float(((obs - exp) ** 2 / exp).sum())
     rng = np.random.default_rng(seed)
-    hits, done, batch = 0, 0, max(1, min(n_permutations, 2_000_000 // max(n, 1)))
+    hits, done, batch = 0, 0, max(1, min(n_permutations, 20_000_000 // (8 * obs.shape[1])))
     while done < n_permutations:
         b = min(batch, n_permutations - done)
-        perm = np.argsort(rng.random((b, n)), axis=1)
-        cells = rows[None, :] * c + cols[perm]
-        tabs = np.stack([np.bincount(t, minlength=r * c) for t in cells]).reshape(b, r, c)
-        stats = (((tabs - exp) ** 2) / exp).sum(axis=(1, 2))
-        hits += int((stats >= stat - 1e-9 * max(1.0, stat)).sum())
+        sims = np.zeros(b)
+        for i, row in _draw_rows(rt, ct, b, rng):
+            sims += (((row - exp[i]) ** 2) / exp[i]).sum(axis=1)
+        hits += int((sims >= stat - 1e-9 * max(1.0, stat)).sum())
         done += b
     return (1 + hits) / (n_permutations + 1)
 
@@ -408,6 +469,33 @@ def chi_square_test(frame: pd.DataFrame, by: str, *, labels: str = "primary", ex
 # ------------------------------------------------------------------------------
 # two groups
 # ------------------------------------------------------------------------------
+def _group_counts(frame: pd.DataFrame, by: str, labels: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Label counts per group (crosstab) and counted items per group."""
+    tab = crosstab(frame, by, labels)
+    base = frame[_text(frame["primary_label"]) != ""]
+    n = base.groupby(_text(base[by]))["item_id"].nunique()
+    return tab, n
+
+
+def _pair_rows(by: str, a: str, b: str, tab: pd.DataFrame, n: pd.Series, labels: str,
+               alpha: float) -> pd.DataFrame:
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    n_a, n_b = int(n.get(a, 0)), int(n.get(b, 0))
+    rows = []
+    for lab in tab.columns:
+        ca = int(tab.at[a, lab]) if a in tab.index else 0
+        cb = int(tab.at[b, lab]) if b in tab.index else 0
+        lo, hi = confint_proportions_2indep(ca, n_a, cb, n_b, method="newcomb", compare="diff", alpha=alpha)
+        p = fisher_exact([[ca, n_a - ca], [cb, n_b - cb]])[1]
+        rows.append({"grouping": by, "group_a": a, "group_b": b, "label": lab, "count_a": ca, "n_a": n_a,
+                     "share_a": ca / n_a, "count_b": cb, "n_b": n_b, "share_b": cb / n_b,
+                     "diff": ca / n_a - cb / n_b, "diff_ci_low": float(lo), "diff_ci_high": float(hi),
+                     "p_value": float(p), "labels": labels})
+    return pd.DataFrame(rows)
+
+
 def compare_two_groups(frame: pd.DataFrame, by: str, a: str, b: str, *, labels: str = "primary",
                        alpha: float = 0.05) -> pd.DataFrame:
     """Label by label, is the share in group ``a`` different from group ``b``?
@@ -416,51 +504,40 @@ def compare_two_groups(frame: pd.DataFrame, by: str, a: str, b: str, *, labels: 
     two-sided p-value on the 2 × 2 table (label vs not, a vs b), and Holm-adjusted
     p-values over the labels.
     """
-    from scipy.stats import fisher_exact
     from statsmodels.stats.multitest import multipletests
-    from statsmodels.stats.proportion import confint_proportions_2indep
 
     _check_by(frame, by)
-    long = label_long(frame, labels)
-    base = frame[_text(frame["primary_label"]) != ""]
-    present = set(_text(base[by]))
+    tab, n = _group_counts(frame, by, labels)
     for g in (a, b):
-        if g not in present:
-            raise ConfigError(f"group {g!r}", f"a value of {by} ({', '.join(sorted(present)[:10])}…)",
+        if g not in n.index:
+            raise ConfigError(f"group {g!r}", f"a value of {by} ({', '.join(sorted(n.index)[:10])}…)",
                               "no such group", "check the spelling against the shares table")
-    n_a = base.loc[_text(base[by]) == a, "item_id"].nunique()
-    n_b = base.loc[_text(base[by]) == b, "item_id"].nunique()
-    rows = []
-    for lab in label_order(long["label"].unique()):
-        hit = long[long["label"] == lab]
-        ca = hit.loc[_text(hit[by]) == a, "item_id"].nunique()
-        cb = hit.loc[_text(hit[by]) == b, "item_id"].nunique()
-        lo, hi = confint_proportions_2indep(ca, n_a, cb, n_b, method="newcomb", compare="diff", alpha=alpha)
-        p = fisher_exact([[ca, n_a - ca], [cb, n_b - cb]])[1]
-        rows.append({"grouping": by, "group_a": a, "group_b": b, "label": lab, "count_a": ca, "n_a": n_a,
-                     "share_a": ca / n_a, "count_b": cb, "n_b": n_b, "share_b": cb / n_b,
-                     "diff": ca / n_a - cb / n_b, "diff_ci_low": float(lo), "diff_ci_high": float(hi),
-                     "p_value": float(p), "labels": labels})
-    out = pd.DataFrame(rows)
+    out = _pair_rows(by, a, b, tab, n, labels, alpha)
     out["p_holm"] = multipletests(out["p_value"], method="holm")[1]
     return out
 
 
+PAIR_COLUMNS = ["grouping", "group_a", "group_b", "label", "count_a", "n_a", "share_a", "count_b", "n_b",
+                "share_b", "diff", "diff_ci_low", "diff_ci_high", "p_value", "labels", "p_holm"]
+
+
 def compare_all_pairs(frame: pd.DataFrame, by: str, *, labels: str = "primary",
                       alpha: float = 0.05, max_groups: int = 30) -> pd.DataFrame:
-    """``compare_two_groups`` for every pair of known groups; Holm adjustment over all rows."""
+    """``compare_two_groups`` for every pair of known groups; Holm adjustment over all rows.
+
+    Groupings with more than ``max_groups`` groups give an empty table (too many pairs to read).
+    """
     from statsmodels.stats.multitest import multipletests
 
-    groups = sorted(g for g in _text(frame.loc[_text(frame["primary_label"]) != "", by]).unique() if g != UNKNOWN)
-    columns = ["grouping", "group_a", "group_b", "label", "count_a", "n_a", "share_a", "count_b", "n_b",
-               "share_b", "diff", "diff_ci_low", "diff_ci_high", "p_value", "labels", "p_holm"]
+    _check_by(frame, by)
+    tab, n = _group_counts(frame, by, labels)
+    groups = sorted(g for g in n.index if g != UNKNOWN)
     if len(groups) < 2 or len(groups) > max_groups:
-        return pd.DataFrame(columns=columns)
-    parts = [compare_two_groups(frame, by, a, b, labels=labels, alpha=alpha)
-             for a, b in itertools.combinations(groups, 2)]
-    out = pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    out = pd.concat([_pair_rows(by, a, b, tab, n, labels, alpha) for a, b in itertools.combinations(groups, 2)],
+                    ignore_index=True)
     out["p_holm"] = multipletests(out["p_value"], method="holm")[1]
-    return out[columns]
+    return out[PAIR_COLUMNS]
 
 
 # ------------------------------------------------------------------------------

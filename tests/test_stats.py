@@ -268,3 +268,13 @@ def test_unlabelled_items_warn(frame):
     with pytest.warns(UserWarning, match="no primary_label"):
         tab = stats.function_shares(f, "sector")
     assert tab[tab.group == stats.ALL]["n_items"].iloc[0] == 10
+
+
+def test_random_tables_keep_both_margins_and_match_the_hypergeometric_law():
+    rng = np.random.default_rng(0)
+    rt, ct = np.array([7, 3, 5]), np.array([4, 6, 2, 3])
+    tabs = stats.random_tables(rt, ct, 4000, rng)
+    assert (tabs.sum(axis=2) == rt).all() and (tabs.sum(axis=1) == ct).all() and (tabs >= 0).all()
+    # a single cell of a permutation table is hypergeometric: cell (0, 0) ~ H(N=15, K=4, n=7)
+    assert tabs[:, 0, 0].mean() == pytest.approx(ss.hypergeom(15, 4, 7).mean(), abs=0.05)
+    assert tabs[:, 2, 3].mean() == pytest.approx(5 * 3 / 15, abs=0.05)
