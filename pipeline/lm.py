@@ -26,6 +26,9 @@ CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FOLD[0x3000] = 0x20
 #: sentence and clause marks, after the fold
+#: usual share of the common marks in Chinese prose (after the fold)
+_PUNCT_PRIOR = {",": 0.05, "。": 0.03, "、": 0.01, ":": 0.004, ";": 0.003, "“": 0.006, "”": 0.006,
+                "《": 0.002, "》": 0.002, "(": 0.002, ")": 0.002, "!": 0.001, "?": 0.001, "\n": 0.01}
 _PUNCT = set("。，、；：！？,;:!?.“”‘’《》（）()")
 
 
@@ -121,8 +124,9 @@ class DocLM:
         pb = base.p_uni(c)
         pd = self.uni.get(c, 0) / self.n
         if not CJK_RE.match(c):
-            # punctuation, digits, '?', newline: only the document knows them
-            return 0.7 * pd + 0.3 * 1e-4 + 1e-7
+            # punctuation, digits, '?', newline: only the document knows them; the
+            # common marks get their usual share when it is silent
+            return 0.7 * pd + 0.3 * _PUNCT_PRIOR.get(c, 1e-4) + 1e-7
         return 0.5 * pb + 0.5 * pd + 1e-8
 
     def logp(self, prev: str, ch: str) -> float:

@@ -332,9 +332,7 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
         bs = _to_bytes(text, src)
         if bs is None:
             continue
-        if bs.count(-1) > 2000:
-            continue
-        dec, bad = _redecode_fast(bs, dst, mark)
+        dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(lm_get().base, ""))
         s2 = _common_share(dec)
         if s2 > max(0.3, 2 * share) and (best is None or s2 > best[0]):
             best = (s2, dec, bad, name)
@@ -345,24 +343,57 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
              f"whole file: {name} (common-character share {share:.2f} -> {s2:.2f}); {bad} character(s) lost")]
 
 
-def _redecode_fast(bs: list[int], codec: str, mark: str) -> tuple[str, int]:
-    """Whole-file re-decoding: an unknown byte before an ASCII trail is the lead that
-    the wrong decoder rejected; pick the first lead that makes a character."""
-    out = list(bs)
-    for i, b in enumerate(out):
-        if b == -1:
-            nxt = out[i + 1] if i + 1 < len(out) else -1
-            choice = 0x3F
-            if nxt >= 0:
-                for v in range(0xA1, 0xFA):
-                    try:
-                        bytes((v, nxt)).decode(codec)
-                        choice = v
-                        break
-                    except UnicodeDecodeError:
-                        continue
-            out[i] = choice
-    text = bytes(out).decode(codec, "replace")
+def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM) -> tuple[str, int]:
+    """Whole-file re-decoding.  An unknown byte is a lead that the wrong decoder
+    (``src``) rejected together with the byte after it: its value is one for which
+    that pair is valid in ``codec`` and invalid in ``src``; the candidate that reads
+    best between its neighbours wins (，。、： hide this way in Big5 row A1)."""
+    cands: dict[int, list[str]] = {}
+
+    def options(t: int) -> list[str]:
+        if t not in cands:
+            res = []
+            for v in range(0x81, 0xFF):
+                pair = bytes((v, t))
+                try:
+                    c = pair.decode(codec)
+                except UnicodeDecodeError:
+                    continue
+                try:
+                    pair.decode(src)
+                    continue  # the wrong decoder would have read it: not what happened
+                except UnicodeDecodeError:
+                    res.append(c)
+            cands[t] = res
+        return cands[t]
+
+    def token(i: int) -> tuple[str, int]:
+        b = bs[i]
+        if 0 <= b < 0x80:
+            return chr(b), i + 1
+        if b < 0 or i + 1 >= len(bs) or bs[i + 1] < 0:
+            return "\ufffd", i + 1
+        try:
+            return bytes((b, bs[i + 1])).decode(codec), i + 2
+        except UnicodeDecodeError:
+            return "\ufffd", i + 1
+
+    out: list[str] = []
+    i = 0
+    n = len(bs)
+    while i < n:
+        if bs[i] == -1 and i + 1 < n and bs[i + 1] >= 0:
+            opts = options(bs[i + 1])
+            if opts:
+                prev = out[-1] if out else "\n"
+                nxt = token(i + 2)[0] if i + 2 < n else "\n"
+                best = max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt))
+                out.append(best)
+                i += 2
+                continue
+        c, i = token(i)
+        out.append(c)
+    text = "".join(out)
     return text.replace("\ufffd", mark), text.count("\ufffd")
 
 
