@@ -67,13 +67,15 @@ class ScriptConverter:
         the share its S→T table changes; characters common to both scripts count
         for neither.
         """
-        t2s, s2t = self._chars("t2s"), self._chars("s2t")
-        n_trad = n_simp = n_cjk = 0
-        for c in text:
-            if c in t2s and t2s[c][0] != c:
-                n_trad += 1
-            elif c in s2t and s2t[c][0] != c:
-                n_simp += 1
+        cache = self.__dict__.setdefault("_detect", {})
+        if not cache:
+            t2s, s2t = self._chars("t2s"), self._chars("s2t")
+            trad = {c for c, v in t2s.items() if len(c) == 1 and v[0] != c}
+            simp = {c for c, v in s2t.items() if len(c) == 1 and v[0] != c} - trad
+            for key, chars in (("trad", trad), ("simp", simp)):
+                cache[key] = {ord(c): None for c in chars}  # str.translate deletes them: C speed
+        n_trad = len(text) - len(text.translate(cache["trad"]))
+        n_simp = len(text) - len(text.translate(cache["simp"]))
         n_cjk = len(CJK_RE.findall(text))
         if n_cjk == 0:
             return "none"
@@ -86,23 +88,71 @@ class ScriptConverter:
             return "simplified"
         return "mixed"
 
+    def _fast(self, name: str) -> tuple[dict[int, str], frozenset[str]]:
+        """The one-for-one character map and the characters that need OpenCC's phrase table.
+
+        A character needs the phrase table when its character entry lists several
+        candidates (乾 → 干/乾) or when some phrase of the phrase table converts it
+        otherwise than the character table does.  Everything else converts with
+        ``str.translate``, which is what makes conversion cheap.
+        """
+        cache = self.__dict__.setdefault("_fastcache", {})
+        if name not in cache:
+            import opencc
+
+            table = self._chars(name)
+            cmap = {ord(k): v[0] for k, v in table.items() if len(k) == 1 and len(v[0]) == 1}
+            sensitive = {k for k, v in table.items() if len(v) > 1}
+            fname = {"t2s": "TSPhrases.txt", "s2t": "STPhrases.txt"}[name]
+            path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", fname)
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    key, _, value = line.rstrip("\n").partition("\t")
+                    target = value.split(" ")[0]
+                    if key and target and key.translate(cmap) != target:
+                        if len(target) != len(key):
+                            sensitive.update(key)
+                        else:
+                            sensitive.update(a for a, b, c in zip(key, key.translate(cmap), target) if b != c)
+            cache[name] = (cmap, frozenset(sensitive))
+        return cache[name]
+
     def convert(self, text: str) -> tuple[str, tuple[ScriptChoice, ...]]:
-        """Convert to the target script; return the text and the ambiguous choices made."""
+        """Convert to the target script; return the text and the ambiguous choices made.
+
+        Runs of Chinese characters that hold a phrase-sensitive character go through
+        OpenCC (phrases never cross punctuation or Latin text); the rest through the
+        one-for-one character map.  Where OpenCC would change a run's length, the
+        run is converted character by character, so offsets stay valid.
+        """
         if self.target == "keep" or not text:
             return text, ()
         name = _CONVERSIONS[self.target]
-        cc = self._opencc(name)
+        cmap, sensitive = self._fast(name)
         table = self._chars(name)
+        cc = None
         out: list[str] = []
         for line in text.split("\n"):
-            conv = cc.convert(line)
-            if len(conv) != len(line):
-                conv = "".join(table.get(c, (c,))[0] if len(table.get(c, (c,))[0]) == 1 else c for c in line)
-            out.append(conv)
+            if sensitive.isdisjoint(line):
+                out.append(line.translate(cmap))
+                continue
+            parts = []
+            for run in _RUNS.findall(line):
+                conv = run.translate(cmap)
+                if not sensitive.isdisjoint(run):
+                    cc = cc or self._opencc(name)
+                    phrased = cc.convert(run)
+                    conv = phrased if len(phrased) == len(run) else conv
+                parts.append(conv)
+            out.append("".join(parts))
         converted = "\n".join(out)
         choices = []
-        for i, (a, b) in enumerate(zip(text, converted)):
-            alts = table.get(a)
-            if alts and len(alts) > 1:
-                choices.append(ScriptChoice(i, a, b, alts))
+        for i, c in enumerate(text):
+            if c in sensitive:
+                alts = table.get(c)
+                if alts and len(alts) > 1:
+                    choices.append(ScriptChoice(i, c, converted[i], alts))
         return converted, tuple(choices)
+
+
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff·]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff·]+")

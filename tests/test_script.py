@@ -1,0 +1,76 @@
+"""Script detection and conversion: OpenCC's output, the same length, every ambiguous choice reported."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.script import ScriptConverter
+
+TRAD = "社區加強工會目標管理建設的若干意見。為貫徹落實區委的重要批示精神，加快基層工會組織建設步伐。"
+SIMP = "社区加强工会目标管理建设的若干意见。为贯彻落实区委的重要批示精神，加快基层工会组织建设步伐。"
+
+
+@pytest.fixture(scope="module")
+def conv():
+    return ScriptConverter("simplified")
+
+
+@pytest.mark.parametrize("text,script", [
+    (TRAD, "traditional"), (SIMP, "simplified"), ("2012 ok!", "none"),
+    ("工会工作计划", "simplified"), (TRAD[:20] + SIMP[:20], "mixed"),
+])
+def test_detect(conv, text, script):
+    assert conv.detect(text) == script
+
+
+def test_convert_traditional_to_simplified(conv):
+    out, _ = conv.convert(TRAD)
+    assert out == SIMP
+
+
+def test_convert_keeps_length_and_reports_choices(conv):
+    text = "乾隆年間,他著書立說。頭髮乾了。"
+    out, choices = conv.convert(text)
+    assert len(out) == len(text)
+    assert out == "乾隆年间,他著书立说。头发干了。"  # OpenCC's phrase table: 乾隆 stays, 乾了 → 干了
+    picked = {(c.start, c.before, c.after) for c in choices}
+    assert (0, "乾", "乾") in picked and (13, "乾", "干") in picked
+    assert all(len(c.alternatives) > 1 for c in choices)
+
+
+def test_length_changing_phrase_falls_back_to_characters(conv):
+    # whatever OpenCC's phrase table does, offsets must stay valid
+    text = "這裏的後臺和瞭解,以及於是乎。\n第二行"
+    out, _ = conv.convert(text)
+    assert len(out) == len(text) and out.index("\n") == text.index("\n")
+
+
+def test_keep_returns_the_text_unchanged():
+    text = TRAD
+    assert ScriptConverter("keep").convert(text) == (text, ())
+
+
+def test_simplified_to_traditional():
+    out, _ = ScriptConverter("traditional").convert("工会组织建设")
+    assert out == "工會組織建設"
+
+
+def test_fast_path_matches_opencc_on_the_samples(conv, raw_files):
+    """The one-for-one map plus OpenCC on phrase-sensitive runs gives OpenCC's own output."""
+    import opencc
+
+    from pipeline.decode import decode
+
+    cc = opencc.OpenCC("t2s")
+    for p in raw_files:
+        text = decode(p.read_bytes()).text
+        out, _ = conv.convert(text)
+        assert len(out) == len(text)
+        for line, got in zip(text.split("\n"), out.split("\n")):
+            ref = cc.convert(line)
+            if len(ref) == len(line):
+                assert got == ref, line[:40]
+
+
+def test_constructing_a_converter_loads_nothing():
+    c = ScriptConverter("simplified")
+    assert not any(k.startswith("_") and k != "target" for k in vars(c) if k not in ("target",))
