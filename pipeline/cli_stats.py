@@ -31,8 +31,8 @@ def _config(args, **more):
 @command("stats")
 def _add_stats(sub) -> None:
     p = sub.add_parser("stats", **_help(
-        "Function shares per group with 95% confidence intervals, and a chi-square test.\n\n"
-        "Prints one row per group: items counted, then each label's share with its Wilson\n"
+        "Function shares per group with confidence intervals, and a chi-square test of difference.\n\n"
+        "Prints one row per group: items counted, then each label's share with its 95% Wilson\n"
         "interval (or --ci bootstrap: resampling documents), followed by the chi-square test of\n"
         "function × group (Cramér's V; exact/Monte-Carlo p-value when cells are small).\n"
         "--out FILE writes the full long table (CSV, UTF-8 with BOM). --compare A B compares two\n"
