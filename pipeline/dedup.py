@@ -107,9 +107,14 @@ def _stack(pairs: list[tuple[str, np.ndarray]]) -> tuple[tuple[str, ...], np.nda
 
 
 def signatures(seg: SegmentedDocument, item_rows: Sequence[dict] | None = None) -> Signatures:
-    """MinHash signatures of the articles and items of one document (``item_rows`` is not needed)."""
-    text = seg.document.text
-    arts = [(a.article_id, s) for a in seg.articles if (s := minhash(text[a.start:a.end])) is not None]
+    """MinHash signatures of the articles (their items' text) and items of one document.
+
+    ``item_rows`` (the engine passes its table rows) is accepted and not needed.
+    """
+    bodies: dict[int, list[str]] = {}
+    for it in seg.items:   # an article's content is its items: titles and signatures do not count
+        bodies.setdefault(it.article, []).append(it.text)
+    arts = [(a.article_id, s) for a in seg.articles if (s := minhash("\n".join(bodies.get(a.index, [])))) is not None]
     items = [(it.item_id, s) for it in seg.items if (s := minhash(it.text)) is not None]
     a_ids, a_sig = _stack(arts)
     i_ids, i_sig = _stack(items)

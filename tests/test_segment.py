@@ -287,3 +287,31 @@ def test_document_metadata_lands_where_document_row_reads_it():
 def test_find_articles_on_sample_files_counts(raw_files, kit):
     counts = {d.doc_id: len(find_articles(d.text)) for d in _real_doc(raw_files, kit)}
     assert sorted(counts.values()) == [5, 5, 5, 5, 6], counts
+
+
+# -------------------------------------------------------------------------------------------------
+# the command
+# -------------------------------------------------------------------------------------------------
+def test_segment_command_writes_four_tables_and_survives_a_bad_file(tmp_path):
+    from pipeline.cli import main
+    from pipeline.io import read_csv
+    from pipeline.tables import ARTICLE_COLUMNS, ITEM_COLUMNS
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.txt").write_text("第一篇：学校工会工作计划\n一、指导思想\n坚持以人为本。\n第二篇：学校工会工作计划\n"
+                                  "一、指导思想\n坚持以人为本。\n", encoding="utf-8")
+    (raw / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    status = main(["segment", str(raw), "--out", str(out)])
+    assert status == 1, "a failed file must give exit status 1"
+    for name in ("documents.csv", "articles.csv", "items.csv", "errors.csv"):
+        assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf"), f"{name} lacks the UTF-8 BOM"
+    items, arts = read_csv(out / "items.csv"), read_csv(out / "articles.csv")
+    assert list(items.columns) == ITEM_COLUMNS and list(arts.columns) == ARTICLE_COLUMNS
+    assert items["item_id"].tolist() == ["good/a1/1", "good/a1/1.1", "good/a2/1", "good/a2/1.1"]
+    assert items["duplicate_of"].tolist() == ["", "", "good/a1/1", "good/a1/1.1"]
+    assert arts["duplicate_of"].tolist() == ["", "good/a1"] and arts["sector"].tolist() == ["school", "school"]
+    docs, errs = read_csv(out / "documents.csv"), read_csv(out / "errors.csv")
+    assert docs["doc_id"].tolist() == ["good"] and docs["n_items"].tolist() == ["4"]
+    assert len(errs) == 1 and errs["file"].iloc[0].endswith("empty.txt")

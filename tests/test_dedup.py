@@ -1,0 +1,61 @@
+"""Near-duplicates: MinHash signatures, LSH candidates, the earliest copy as duplicate_of."""
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.config import Config
+from pipeline.dedup import (duplicates_from_signatures, mark_duplicates, minhash, shingle_hashes,
+                            signatures)
+from pipeline.segment import segment
+from tests.test_segment import make_doc
+
+BASE = ("为贯彻落实区委及街道党工委员对维护农民工合法权益的重要批示及指示精神，加快基层工会组织建设，"
+        "切实维护进城务工人员的合法权益，结合我社区实际，就加强工会目标管理建设提出如下意见。")
+
+
+def test_signatures_are_deterministic_and_content_only():
+    a, b = minhash(BASE), minhash(BASE)
+    assert a is not None and a.dtype == np.uint32 and a.shape == (128,)
+    assert np.array_equal(a, b)
+    assert np.array_equal(minhash("工会，组织！"), minhash("工会组织")), "punctuation should not matter"
+    assert minhash("，。 ") is None
+    assert shingle_hashes("工会").size == 1, "a text shorter than a shingle is one shingle"
+
+
+def test_similarity_estimate_tracks_jaccard():
+    near = BASE.replace("加快", "加速")
+    far = "开展丰富多彩的文体活动，丰富职工业余文化生活，增强职工队伍的凝聚力和向心力，组织职工参加运动会。"
+    same = lambda x, y: float(np.mean(minhash(x) == minhash(y)))  # noqa: E731
+    assert same(BASE, near) > 0.8
+    assert same(BASE, far) < 0.2
+
+
+def test_mark_duplicates_points_later_copies_at_the_earliest():
+    text1 = f"第一篇：意见\n{BASE}\n一、组织建设\n1、抓好组建工作。\n第二篇：意见\n{BASE}\n一、组织建设\n1、抓好组建工作。\n"
+    other = "学校工会工作计划\n一、开展文体活动，组织职工参加运动会和书画展览，丰富业余生活。\n"
+    segs = mark_duplicates([segment(make_doc(other, "b")), segment(make_doc(text1, "a"))])
+    a = next(s for s in segs if s.document.doc_id == "a")
+    assert [x.duplicate_of for x in a.articles] == [None, "a/a1"]
+    dup = {it.item_id: it.duplicate_of for it in a.items}
+    assert dup["a/a2/1"] == "a/a1/1" and dup["a/a2/2"] == "a/a1/2" and dup["a/a1/1"] is None
+    b = next(s for s in segs if s.document.doc_id == "b")
+    assert all(it.duplicate_of is None for it in b.items)
+
+
+def test_threshold_comes_from_the_config():
+    t1 = BASE
+    t2 = BASE[:60] + "，并提出具体的工作措施和考核办法，确保各项任务落到实处。"
+    segs = [segment(make_doc(t1, "a")), segment(make_doc(t2, "b"))]
+    strict = mark_duplicates(segs, Config(duplicate_threshold=0.95))
+    loose = mark_duplicates(segs, Config(duplicate_threshold=0.3))
+    assert strict[1].items[0].duplicate_of is None
+    assert loose[1].items[0].duplicate_of == "a/a1/1"
+
+
+def test_worker_signatures_give_the_same_answer_as_mark_duplicates():
+    segs = [segment(make_doc(f"{BASE}\n二、措施\n", "a")), segment(make_doc(f"{BASE}\n三、保障\n", "b"))]
+    via_sig = duplicates_from_signatures([(s.document.doc_id, signatures(s)) for s in reversed(segs)])
+    marked = mark_duplicates(segs)
+    from_marked = {x.item_id: x.duplicate_of for s in marked for x in s.items if x.duplicate_of}
+    from_marked.update({x.article_id: x.duplicate_of for s in marked for x in s.articles if x.duplicate_of})
+    assert via_sig == from_marked and via_sig["b/a1/1"] == "a/a1/1"

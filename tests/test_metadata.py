@@ -1,0 +1,93 @@
+"""Metadata: year, sector, document type and organisation, each with its evidence."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.metadata import (MIXED, UNKNOWN, article_metadata, doc_type_of, document_metadata, find_year,
+                               organization_of, sector_of, year_of)
+
+
+@pytest.mark.parametrize("text, year", [
+    ("朝阳区卫生局工会2012年工作要点", "2012"),
+    ("二〇一二年工作要点", "2012"),
+    ("林甸县总工会二O一二年目标", "2012"),
+    ("神木五中2017-2018学年第二学期", "2017"),
+    ("连江县教育工会 二○一○年十一月三十日", "2010"),
+])
+def test_find_year(text, year):
+    found = find_year(text)
+    assert found is not None and found[0] == year, f"{text!r}: {found}"
+
+
+@pytest.mark.parametrize("text", ["工会工作要点", "电话1234567", "第3000号"])
+def test_no_year_where_there_is_none(text):
+    assert find_year(text) is None
+
+
+def test_placeholder_years_are_unknown_with_the_evidence():
+    year, ev = year_of("20xx年机关工会工作计划", "", "", "")
+    assert year == UNKNOWN and "20xx" in ev and "title" in ev
+    year, ev = year_of("__年工会工作总结", "", "", "")
+    assert year == UNKNOWN and "__" in ev
+
+
+def test_title_year_wins_over_years_cited_in_the_body():
+    assert year_of("2012年工会工作要点", "", "", "2011年我们取得了成绩")[0] == "2012"
+    assert year_of("工会工作要点", "", "林甸县总工会 二0一二年一月", "")[0] == "2012"
+
+
+@pytest.mark.parametrize("title, sector", [
+    ("2022年医院工会工作计划", "health"),
+    ("朝阳区卫生局工会2012年工作要点", "health"),
+    ("最新学校工会工作计划", "school"),
+    ("加强幼儿园工会建设的意见", "school"),
+    ("某大学工会工作总结", "university"),
+    ("2023年机关工会工作计划", "government"),
+    ("社区加强工会目标管理建设的若干意见", "community"),
+    ("乡镇工会干部工作职责", "township"),
+    ("某公司工会工作计划", "enterprise"),
+    ("林甸县总工会2012年工作要点", "union_federation"),
+])
+def test_sector_from_title(title, sector):
+    got, ev = sector_of(title, "", "")
+    assert got == sector and ev.startswith("title: "), (got, ev)
+
+
+def test_sector_from_body_needs_clear_repeated_evidence():
+    got, ev = sector_of("工会干部职责", "", "教职工" * 5 + "学校" * 3)
+    assert got == "school" and ev.startswith("body: 教职工×5")
+    assert sector_of("工会干部职责", "", "教职工开会")[0] == UNKNOWN
+    assert sector_of("工会干部职责", "", "")[0] == UNKNOWN
+
+
+@pytest.mark.parametrize("title, dtype", [
+    ("2012工会工作要点", "key_points"), ("学校工会工作计划", "plan"), ("工会工作总结", "summary"),
+    ("工会干部职责", "duties"), ("教工活动室制度", "duties"), ("加强幼儿园工会建设的意见", "opinions"),
+    ("工会干部培训稿", "speech"), ("优秀工会干部材料", "speech"), ("社区工会", UNKNOWN),
+])
+def test_doc_type_from_title(title, dtype):
+    assert doc_type_of(title, "", "")[0] == dtype
+
+
+def test_organization_from_title_signature_or_issuing_line():
+    assert organization_of("朝阳区卫生局工会2012年工作要点", "", "")[0] == "朝阳区卫生局工会"
+    assert organization_of("工会工作要点", "", "某某\n连江县教育工会 二○一○年十一月三十日")[0] == "连江县教育工会"
+    assert organization_of("加强幼儿园工会建设的意见", "连江县教育系统工会委员会", "")[0] == "连江县教育系统工会委员会"
+    org, ev = organization_of("工会工作要点", "", "")
+    assert org == UNKNOWN and ev == ""
+
+
+def test_article_metadata_carries_evidence_for_every_field():
+    meta = article_metadata("朝阳区卫生局工会2012年工作要点", "", "正文", "")
+    for f in ("year", "sector", "doc_type", "organization"):
+        assert meta[f] != UNKNOWN and meta[f"{f}_evidence"], f
+
+
+def test_document_metadata_is_shared_value_or_mixed():
+    a = {"year": "2012", "year_evidence": "title: 2012年", "sector": "health", "sector_evidence": "x",
+         "doc_type": "plan", "doc_type_evidence": "", "organization": UNKNOWN, "organization_evidence": ""}
+    b = dict(a, sector="school", doc_type="plan", year=UNKNOWN)
+    doc = document_metadata([a, b])
+    assert doc["year"] == "2012" and doc["doc_type"] == "plan" and doc["organization"] == UNKNOWN
+    assert doc["sector"] == MIXED and doc["sector_evidence"].startswith("a1=health; a2=school")
+    assert document_metadata([a])["year_evidence"] == "title: 2012年"
