@@ -56,6 +56,10 @@ def _as_bool(s: pd.Series) -> pd.Series:
     return _text(s).str.lower().isin({"true", "1", "yes", "y", "t"})
 
 
+def _known(s: pd.Series) -> pd.Series:
+    return ~s.str.lower().isin({"", UNKNOWN, "nan", "none"})
+
+
 def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -68,8 +72,9 @@ def attach_groups(documents: pd.DataFrame | None, articles: pd.DataFrame | None,
                   items: pd.DataFrame) -> pd.DataFrame:
     """Items with ``article_id``, ``sector``, ``year``, ``doc_type`` and ``article_duplicate_of``.
 
-    Metadata comes from the item's article; where the article has none, from its
-    document; where neither has it, ``unknown``.
+    Metadata comes from the item itself when it has the column, else from its
+    article, else from its document; where none has it (empty or ``unknown``),
+    the group is ``unknown``.
     """
     _require(items, "items", ("item_id", "doc_id", "article"))
     out = items.copy()
@@ -77,7 +82,8 @@ def attach_groups(documents: pd.DataFrame | None, articles: pd.DataFrame | None,
     out["article"] = _text(out["article"])
     meta = ("sector", "year", "doc_type")
     for c in meta:
-        out = out.drop(columns=c) if c in out.columns else out
+        if c in out.columns:
+            out = out.rename(columns={c: f"_item_{c}"})
     if articles is not None and len(articles.columns):
         _require(articles, "articles", ("doc_id", "article"))
         a = articles.copy()
@@ -100,11 +106,15 @@ def attach_groups(documents: pd.DataFrame | None, articles: pd.DataFrame | None,
         docs["doc_id"] = _text(docs["doc_id"])
         docs = docs.drop_duplicates("doc_id").set_index("doc_id")
     for c in meta:
-        value = _text(out[c]) if c in out.columns else pd.Series("", index=out.index)
-        if docs is not None and c in docs.columns:
-            fallback = out["doc_id"].map(_text(docs[c])).fillna("")
-            value = value.where(value != "", fallback)
-        out[c] = value.where(value != "", UNKNOWN)
+        value = pd.Series("", index=out.index)
+        sources = [out.pop(f"_item_{c}") if f"_item_{c}" in out.columns else None,
+                   out[c] if c in out.columns else None,
+                   out["doc_id"].map(_text(docs[c])) if docs is not None and c in docs.columns else None]
+        for src in sources:
+            if src is not None:
+                src = _text(src)
+                value = value.where(_known(value), src)
+        out[c] = value.where(_known(value), UNKNOWN)
     out["article_duplicate_of"] = (_text(out["article_duplicate_of"]) if "article_duplicate_of" in out.columns
                                    else "")
     return out

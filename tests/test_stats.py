@@ -278,3 +278,39 @@ def test_random_tables_keep_both_margins_and_match_the_hypergeometric_law():
     # a single cell of a permutation table is hypergeometric: cell (0, 0) ~ H(N=15, K=4, n=7)
     assert tabs[:, 0, 0].mean() == pytest.approx(ss.hypergeom(15, 4, 7).mean(), abs=0.05)
     assert tabs[:, 2, 3].mean() == pytest.approx(5 * 3 / 15, abs=0.05)
+
+
+def test_metadata_precedence_item_then_article_then_document():
+    docs, arts, items = synthetic_tables()
+    arts.loc[arts.article_id == "d2:1", "sector"] = "unknown"      # the segmenter's word for "none found"
+    docs.loc[docs.doc_id == "d2", "sector"] = "university"
+    items["year"] = ""
+    items.loc[items.item_id == "d2:1:1", "year"] = "2020"          # an item's own value wins
+    f = stats.analysis_frame(docs, arts, items).set_index("item_id")
+    assert f.loc["d2:1:2", "sector"] == "university"
+    assert f.loc["d2:1:1", "year"] == "2020" and f.loc["d2:1:2", "year"] == "2013"
+    none = stats.analysis_frame(None, None, items.drop(columns="year")).set_index("item_id")
+    assert set(none.sector) == {stats.UNKNOWN} and none.loc["d3:1:1", "article_id"] == "d3:1"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(stats.LABELS),
+                          st.integers(0, 3)), min_size=1, max_size=60))
+def test_shares_and_counts_hold_for_any_labelling(rows):
+    items = pd.DataFrame({"item_id": [f"i{k}" for k in range(len(rows))],
+                          "doc_id": [f"{g}{d}" for g, _, d in rows], "article": "1",
+                          "primary_label": [lab for _, lab, _ in rows], "sector": [g for g, _, _ in rows]})
+    frame = stats.analysis_frame(None, None, items)
+    tab = stats.function_shares(frame, "sector")
+    assert np.allclose(tab.groupby("group")["share"].sum(), 1.0)
+    assert tab[tab.group != stats.ALL]["count"].sum() == len(rows)
+    assert ((tab.ci_low <= tab.share + 1e-12) & (tab.share <= tab.ci_high + 1e-12)).all()
+    obs = stats.crosstab(frame, "sector")
+    assert obs.to_numpy().sum() == len(rows)
+    res = stats.chi_square_from_table(obs, exact="never")
+    kept = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    if kept.shape[0] > 1 and kept.shape[1] > 1:
+        assert res.chi2 == pytest.approx(ss.chi2_contingency(kept.to_numpy(), correction=False)[0])
