@@ -154,19 +154,24 @@ def replay(text: str, repairs: Iterable[Repair]) -> str:
 
 
 def repair_text(text: str, kit: Toolkit | None = None, doc_id: str = "text") -> Document:
-    """Repair already-decoded text (a notebook convenience around ``ingest_bytes``)."""
-    return ingest_bytes(text.encode("utf-8"), doc_id, kit=kit)
+    """Repair already-decoded text (a notebook convenience; empty text is fine here)."""
+    kit = kit or Toolkit()
+    return _repaired(text, "str", (), text.encode("utf-8"), doc_id, "", kit)
 
 
 def ingest_bytes(data: bytes, doc_id: str, source: str = "", kit: Toolkit | None = None) -> Document:
     """The ingestion stage on the bytes of one file."""
     kit = kit or Toolkit()
-    where = source or doc_id
-    decoded = decode(data, where, kit.config.encoding)
-    clean, repairs = apply_rules(decoded.text, kit)
+    decoded = decode(data, source or doc_id, kit.config.encoding)
+    return _repaired(decoded.text, decoded.encoding, decoded.warnings, data, doc_id, source, kit)
+
+
+def _repaired(text: str, encoding: str, warnings: Sequence[str], data: bytes, doc_id: str, source: str,
+              kit: Toolkit) -> Document:
+    clean, repairs = apply_rules(text, kit)
     converter = kit.converter
     script = converter.detect(clean)
-    warnings = list(decoded.warnings)
+    warnings = list(warnings)
     if script == "none":
         warnings.append("no Chinese characters found: is this a union report?")
     converted, choices = converter.convert(clean)
@@ -179,9 +184,9 @@ def ingest_bytes(data: bytes, doc_id: str, source: str = "", kit: Toolkit | None
         doc_id=doc_id,
         source=source,
         sha256=uio.sha256_bytes(data),
-        encoding=decoded.encoding,
+        encoding=encoding,
         script=script,
-        raw_text=decoded.text,
+        raw_text=text,
         text_original=clean,
         text=converted,
         repairs=tuple(repairs),
