@@ -1,0 +1,279 @@
+"""Throughput of ``unionmine run``: MB/s per stage and end to end, against bare jieba; peak RSS.
+
+    .venv/bin/python benchmarks/throughput.py --mb 50          # the issue's default corpus size
+    .venv/bin/python benchmarks/throughput.py --mb 5 --memory-files 100
+
+1. Builds a corpus of about ``--mb`` MB by recombining and perturbing the sample
+   reports in data/raw (random runs of lines from one to three reports, years,
+   organisation names and numbers changed, lines dropped; one file in ten saved as
+   GB18030), so that every file is new: no cache can serve it.
+2. Bare ``jieba.lcut`` on the same texts, in this process: the unavoidable cost of
+   tokenization, the yardstick.
+3. The per-document stages in this process, one worker (``DocumentProcessor``):
+   MB/s of ingest, segment, classify; and each ingestion rule on the decoded texts.
+4. ``unionmine run --no-cache`` end to end in a subprocess, with 1 worker and with
+   all cores, timed by the wall clock; peak RSS of the process tree sampled from
+   /proc (parent, largest worker, and the sum of all processes at one moment).
+   The corpus-level stages (dedup, writing, statistics) come from its run.json.
+5. With ``--memory-files N``: end-to-end runs on N and on 4N small files, to show
+   that the parent's peak memory does not grow with the number of files.
+
+MB are megabytes (10^6 bytes) of input files.  Nothing here is a test: the figures
+depend on the machine and on its load, which is printed alongside.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+PY = sys.executable
+
+_ORG_CHARS = "东南西北中华新安康宁海山河江湖林城乡镇街道市区县第一二三四五六七八九十实验人民"
+_UNITS = ("中学", "小学", "幼儿园", "医院", "卫生院", "街道办事处", "机关", "公司", "集团", "大学", "社区", "镇政府")
+
+
+# ------------------------------------------------------------------------------
+# the corpus
+# ------------------------------------------------------------------------------
+def _perturb(lines: list[str], rng: random.Random) -> list[str]:
+    out = []
+    for line in lines:
+        if rng.random() < 0.08:
+            continue  # a dropped line
+        line = re.sub(r"(19|20)\d\d年", lambda m: f"{rng.randint(2005, 2024)}年", line)
+        line = re.sub(r"(?<![\d、.．])\d{2,4}(?=[人名个次元万项])", lambda m: str(rng.randint(10, 9999)), line)
+        out.append(line)
+    org = "".join(rng.choice(_ORG_CHARS) for _ in range(rng.randint(2, 4))) + rng.choice(_UNITS) + "工会"
+    out.insert(rng.randint(0, min(3, len(out))), org)
+    out.append(f"{org}\n{rng.randint(2005, 2024)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日")
+    return out
+
+
+def build_corpus(folder: Path, mb: float, seed: int = 0, file_kb: tuple[int, int] = (15, 45),
+                 n_files: int | None = None) -> list[Path]:
+    """Files of ``file_kb`` KB until ``mb`` MB (or ``n_files`` files), each a new recombination of the samples."""
+    rng = random.Random(seed)
+    samples = [p.read_text(encoding="utf-8").splitlines() for p in sorted(RAW.glob("*.txt"))]
+    folder.mkdir(parents=True, exist_ok=True)
+    total, paths, i = 0, [], 0
+    while (total < mb * 1e6) if n_files is None else (i < n_files):
+        target = rng.randint(*file_kb) * 1000
+        lines: list[str] = []
+        size = 0
+        while size < target:
+            src = rng.choice(samples)
+            a = rng.randrange(len(src))
+            run = src[a:a + rng.randint(3, 12)]
+            lines.extend(run)
+            size += sum(len(x.encode("utf-8")) + 1 for x in run)
+        text = "\n".join(_perturb(lines, rng)) + "\n"
+        data = text.encode("gb18030", "replace") if rng.random() < 0.1 else text.encode("utf-8")
+        path = folder / f"r{i:05d}.txt"
+        path.write_bytes(data)
+        paths.append(path)
+        total += len(data)
+        i += 1
+    return paths
+
+
+def _decoded_texts(paths: list[Path]) -> list[str]:
+    from pipeline.decode import decode
+
+    return [decode(p.read_bytes(), str(p)).text for p in paths]
+
+
+# ------------------------------------------------------------------------------
+# measurements in this process
+# ------------------------------------------------------------------------------
+def bare_jieba(texts: list[str], n_bytes: int) -> float:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.lcut("工会预热")  # load the dictionary outside the timing
+    t = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return n_bytes / 1e6 / (time.perf_counter() - t)
+
+
+def stages_in_process(paths: list[Path], n_bytes: int) -> dict[str, float]:
+    from pipeline.classify import load_or_train
+    from pipeline.config import Config
+    from pipeline.engine import DocumentProcessor, Task
+
+    config = Config()
+    proc = DocumentProcessor(config, load_or_train(config))
+    proc.warm_up()
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    for p in paths:
+        data = p.read_bytes()
+        res = proc.process(Task(p.stem, str(p), "", data))
+        for k, v in res.seconds.items():
+            seconds[k] = seconds.get(k, 0.0) + v
+    seconds["all per-document stages"] = time.perf_counter() - t
+    return {k: n_bytes / 1e6 / v for k, v in seconds.items() if v > 0}
+
+
+def rules_in_process(texts: list[str], n_bytes: int) -> dict[str, float]:
+    from pipeline.config import Config
+    from pipeline.ingest import Toolkit, ingest_bytes, rule_table
+
+    kit = Toolkit(Config())
+    ingest_bytes("工會工作計劃\n一、加強建設。\n".encode("utf-8"), "warm", "", kit)
+    out = {}
+    for name, fn in rule_table().items():
+        t = time.perf_counter()
+        for text in texts:
+            fn(text, kit)
+        out[name] = n_bytes / 1e6 / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for text in texts:
+        kit.converter.convert(text)
+    out["convert_script (OpenCC)"] = n_bytes / 1e6 / (time.perf_counter() - t)
+    return out
+
+
+# ------------------------------------------------------------------------------
+# end to end in a subprocess, with the RSS of its process tree sampled
+# ------------------------------------------------------------------------------
+def _proc_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    out, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        out.append(pid)
+        stack.extend(children.get(pid, []))
+    return out
+
+
+def _rss_kb(pid: int, field: str = "VmRSS") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS of a process, of its largest descendant, and of the whole tree at once (every 0.1 s)."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.stop = pid, threading.Event()
+        self.parent_kb = self.worker_kb = self.total_kb = 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            pids = _proc_tree(self.pid)
+            rss = {p: _rss_kb(p) for p in pids}
+            self.parent_kb = max(self.parent_kb, _rss_kb(self.pid, "VmHWM"))
+            others = [v for p, v in rss.items() if p != self.pid]
+            if others:
+                self.worker_kb = max(self.worker_kb, max(others))
+            self.total_kb = max(self.total_kb, sum(rss.values()))
+            self.stop.wait(0.1)
+
+
+def end_to_end(corpus: Path, out: Path, workers: int, n_bytes: int) -> dict:
+    cmd = [PY, "-m", "pipeline.cli", "run", str(corpus), "--out", str(out), "--workers", str(workers),
+           "--no-cache", "--no-progress"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
+    sampler.stop.set()
+    sampler.join()
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else {}
+    return {"workers": workers, "seconds": wall, "mb_per_s": n_bytes / 1e6 / wall, "rc": proc.returncode,
+            "summary": stderr.strip().splitlines()[-1] if stderr.strip() else "",
+            "parent_mb": sampler.parent_kb / 1024, "worker_mb": sampler.worker_kb / 1024,
+            "total_mb": sampler.total_kb / 1024, "stages": manifest.get("stages", {})}
+
+
+# ------------------------------------------------------------------------------
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=float, default=50.0, help="corpus size in MB (default 50)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="'all workers' (default: cores)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--memory-files", type=int, default=0, metavar="N",
+                    help="also run on N and 4N small files and report the peak RSS of each")
+    ap.add_argument("--skip-stages", action="store_true", help="only the end-to-end runs")
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start "
+          "(other engineers share these cores: figures are lower bounds)")
+    with tempfile.TemporaryDirectory(prefix="unionmine-bench-") as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus"
+        paths = build_corpus(corpus, args.mb, args.seed)
+        n_bytes = sum(p.stat().st_size for p in paths)
+        print(f"corpus: {len(paths)} files, {n_bytes / 1e6:.2f} MB (seed {args.seed})\n")
+        texts = _decoded_texts(paths)
+        jieba_mbs = bare_jieba(texts, n_bytes)
+        print(f"{'bare jieba.lcut (same texts, this process)':46s} {jieba_mbs:8.3f} MB/s   1.00x")
+        if not args.skip_stages:
+            for name, mbs in stages_in_process(paths, n_bytes).items():
+                print(f"{'stage ' + name + ' (1 worker, in process)':46s} {mbs:8.3f} MB/s   {mbs / jieba_mbs:5.2f}x")
+            for name, mbs in rules_in_process(texts, n_bytes).items():
+                print(f"{'  ingest rule ' + name:46s} {mbs:8.3f} MB/s   {mbs / jieba_mbs:5.2f}x")
+        del texts
+        print()
+        runs = {}
+        for w in sorted({1, args.workers}):
+            r = runs[w] = end_to_end(corpus, tmp / f"out{w}", w, n_bytes)
+            print(f"{'end to end, ' + str(w) + ' worker(s)':46s} {r['mb_per_s']:8.3f} MB/s   "
+                  f"{r['mb_per_s'] / jieba_mbs:5.2f}x  ({r['seconds']:.1f} s, exit {r['rc']}; peak RSS parent "
+                  f"{r['parent_mb']:.0f} MB, largest worker {r['worker_mb']:.0f} MB, all at once "
+                  f"{r['total_mb']:.0f} MB)")
+            for name, st in r["stages"].items():
+                if name in ("dedup", "write", "statistics", "classifier_load"):
+                    print(f"{'  corpus-level ' + name:46s} {st['seconds']:8.2f} s")
+            print(f"  {r['summary']}")
+        if 1 in runs and args.workers in runs and args.workers != 1:
+            print(f"\nspeed-up {args.workers} workers / 1 worker: {runs[args.workers]['mb_per_s'] / runs[1]['mb_per_s']:.2f}x"
+                  " (target 1.7x with 2)")
+        print(f"end-to-end 1 worker / bare jieba: {runs[1]['mb_per_s'] / jieba_mbs:.2f}x (target 0.6x)")
+        if args.memory_files:
+            print()
+            for n in (args.memory_files, 4 * args.memory_files):
+                small = tmp / f"small{n}"
+                sp = build_corpus(small, 0, args.seed + n, file_kb=(2, 4), n_files=n)
+                nb = sum(p.stat().st_size for p in sp)
+                r = end_to_end(small, tmp / f"mout{n}", 1, nb)
+                print(f"{len(sp):5d} files ({nb / 1e6:.2f} MB), 1 worker: peak RSS {r['parent_mb']:.0f} MB "
+                      f"({r['seconds']:.1f} s, exit {r['rc']})")
+        print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
