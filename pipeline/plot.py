@@ -149,15 +149,18 @@ def plot_shares_over_time(shares: pd.DataFrame, text: FigureText | None = None):
     with rc_context(text.rc()):
         fig = Figure(figsize=(8, 4.5), layout="constrained")
         ax = fig.add_subplot()
-        for lab in _label_list(shares):
+        labels = _label_list(shares)
+        for k, lab in enumerate(labels):
             sub = known[known["label"] == lab]
             sub = sub.set_index(sub["group"].astype(str)).reindex(years)
-            x = np.arange(len(years))
+            # real years on the axis (gaps show), each function nudged a little so the intervals do not overlap
+            x = np.array([int(y) for y in years], float) + 0.08 * (k - (len(labels) - 1) / 2)
             y = sub["share"].to_numpy(float)
             err = np.clip(np.vstack([y - sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float) - y]), 0, None)
             ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=LABEL_COLORS.get(lab, "#BBBBBB"),
                         label=text.label(lab))
-        ax.set_xticks(np.arange(len(years)), years)
+        if years:
+            ax.set_xticks([int(y) for y in years], years)
         ax.set_ylim(0, 1)
         ax.set_ylabel("share of items (95% CI)")
         ax.set_title("Union functions by year" + ("" if years else " (no known years)"))
