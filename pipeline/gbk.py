@@ -142,6 +142,16 @@ def _build_lm() -> CharLM:
 # ----------------------------------------------------------------------------------
 # The search
 # ----------------------------------------------------------------------------------
+_USUAL_MARKS = set("。，、；：！？“”‘’《》（）—…·")
+
+
+def _symbol_penalty(c: str) -> float:
+    """Kana, Greek, Cyrillic, pinyin letters, box drawing: GBK has them, reports rarely."""
+    if CJK_RE.match(c) or c in _USUAL_MARKS:
+        return 0.0
+    return -6.0
+
+
 class Hyp(NamedTuple):
     score: float
     out: str            # recovered characters so far
@@ -214,7 +224,7 @@ class Searcher:
         lm = self.lm
         if len(cands) > PRESELECT:
             cands = sorted(cands, key=lambda c: -lm.rank(c[0]))[:PRESELECT]
-        scored = [(lm.logp(prev, c[0]), c) for c in cands]
+        scored = [(lm.logp(prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
         scored.sort(key=lambda x: -x[0])
         return scored[:k]
 

@@ -29,6 +29,8 @@ _FOLD[0x3000] = 0x20
 #: usual share of the common marks in Chinese prose (after the fold)
 _PUNCT_PRIOR = {",": 0.05, "。": 0.03, "、": 0.01, ":": 0.004, ";": 0.003, "“": 0.006, "”": 0.006,
                 "《": 0.002, "》": 0.002, "(": 0.002, ")": 0.002, "!": 0.001, "?": 0.001, "\n": 0.01}
+#: clause marks: two in a row (。，) are a sign of a wrong reading
+_CLAUSE = set("。，、；：！？,;:!?")
 _PUNCT = set("。，、；：！？,;:!?.“”‘’《》（）()")
 
 
@@ -153,7 +155,7 @@ class DocLM:
             lam_b, pb = 0.0, 0.0
         # the document first, jieba's word-internal pairs next, unigram last
         pbi = lam_b * pb + (1 - lam_b) * pu
-        if c in _PUNCT and p in _PUNCT:
+        if c in _CLAUSE and p in _CLAUSE:
             # two marks in a row: only pairs the document itself uses (。” ，“ …)
             prob = (self.bi.get(p + c, 0) + 0.01) / (od + 1.0) * pu
         else:

@@ -1,0 +1,158 @@
+"""Tests for pipeline.gbk: chunk-misaligned GBK runs."""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import gbk
+from pipeline.ingest import Toolkit, apply_edits, apply_rules, replay
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+CASES = ROOT / "tests" / "cases" / "gbk_real.tsv"
+BENCH = ROOT.parent / "shared" / "bench"
+
+
+def _raw(prefix: str) -> str:
+    path = next(RAW.glob(f"{prefix}_*.txt"))
+    return path.read_text(encoding="utf-8").replace("\r\n", "\n")
+
+
+def _cases():
+    with CASES.open(encoding="utf-8") as fh:
+        return [pytest.param(r, id=f"{r['label']}:{r['input'][:8]}") for r in csv.DictReader(fh, delimiter="\t")]
+
+
+@pytest.fixture(scope="module")
+def kit():
+    return Toolkit()
+
+
+def _repair_in(doc: str, snippet: str, kit) -> str:
+    """Apply the rule to the whole document (the model needs it); return the snippet's repair."""
+    k = doc.find(snippet)
+    assert k >= 0, f"snippet {snippet!r} not in the sample"
+    end = k + len(snippet)
+    edits = [e for e in gbk.recover_misaligned_gbk(doc, kit) if e.start < end and e.end > k]
+    assert all(k <= e.start and e.end <= end for e in edits), "an edit reaches beyond the snippet"
+    piece = doc[k:end]
+    shifted = [e._replace(start=e.start - k, end=e.end - k) for e in edits]
+    return apply_edits(piece, gbk.RULE, shifted)[0]
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_cases_from_the_sample_reports(case, kit):
+    got = _repair_in(_raw(case["file"]), case["input"], kit)
+    assert got == case["expected"], f"{case['comment']}: {case['input']!r} became {got!r}"
+
+
+def test_recovery_records_rule_confidence_and_note(kit):
+    doc = _raw("000")
+    edits = gbk.recover_misaligned_gbk(doc, kit)
+    assert edits, "the sample 000 has misaligned runs"
+    for e in edits:
+        assert 0.0 <= e.confidence <= 1.0
+        assert "run" in e.note and "nats" in e.note, e.note
+        assert doc[e.start] == "?", f"a run starts at its orphan '?', not at {doc[e.start]!r}"
+
+
+def test_unsure_characters_become_the_mark(kit):
+    # the whole character is lost (both bytes): only its trail byte A3 is known
+    doc = _raw("001") + "\n认真组织劳??、工会干部"
+    cfg_kit = Toolkit(kit.config.replace(gbk_min_confidence=0.999, unrecoverable_mark="■"))
+    new, reps = apply_edits(doc, gbk.RULE, gbk.recover_misaligned_gbk(doc, cfg_kit))
+    assert new.endswith("劳■、工会干部"), new[-20:]
+    assert "marked ■" in reps[-1].note, reps[-1].note
+
+
+def test_synthetic_runs_from_the_corruption_model(kit):
+    """Damage clean sentences the way corrupt.py does and check the recovery."""
+    if not (BENCH / "corrupt.py").exists():
+        pytest.skip("../shared/bench/corrupt.py not available")
+    sys.path.insert(0, str(BENCH))
+    try:
+        import corrupt  # type: ignore
+    finally:
+        sys.path.pop(0)
+    doc = _raw("004")
+    clean = "各基层工会要加强学习。机关工会要充分发挥作用，确保互助保障工作取得实效。"
+    enc = clean.encode("gb18030")
+    # cut before every splitter pair, aligned or not, as the clause splitter did
+    cuts = [i for i in range(len(enc) - 1) if (enc[i], enc[i + 1]) in corrupt.SPLIT_PAIRS]
+    regions = corrupt.misaligned_decode(clean, cuts, lambda ci: corrupt.DECODERS["seed"])
+    assert regions, "the sentence must contain a misaligned cut"
+    damaged, pos = [], 0
+    for a, b, s, _ in regions:
+        damaged.append(clean[pos:a] + s)
+        pos = b
+    damaged.append(clean[pos:])
+    text = doc + "\n" + "".join(damaged) + "\n"
+    new, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
+    assert new.endswith("\n" + clean + "\n"), new[-60:]
+
+
+# ----------------------------------------------------------------------------------
+# Precision: clean text is never touched
+# ----------------------------------------------------------------------------------
+def _clean_lines():
+    lines = []
+    for prefix in ("001", "004"):
+        for ln in _raw(prefix).split("\n"):
+            if len(ln) >= 8 and "?" not in ln:
+                lines.append(ln)
+    return lines
+
+
+CLEAN_LINES = _clean_lines()
+CONTEXT = _raw("004")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.sampled_from(CLEAN_LINES), min_size=1, max_size=4),
+       marks=st.lists(st.sampled_from(["?", "?,", "?!", "?;", "??", "?、", "吗?", "(?)", "?(注)", "123?", "張?"]),
+                      min_size=1, max_size=4),
+       data=st.data())
+def test_clean_text_with_real_question_marks_is_untouched(picks, marks, data, kit):
+    parts = []
+    for line in picks:
+        k = data.draw(st.integers(0, len(line)))
+        m = marks[len(parts) % len(marks)]
+        parts.append(line[:k] + m + line[k:])
+    text = CONTEXT + "\n" + "\n".join(parts)
+    edits = [e for e in gbk.recover_misaligned_gbk(text, kit) if e.start > len(CONTEXT)]
+    assert edits == [], [(text[e.start:e.end], e.replacement) for e in edits]
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("工会组织建设职工权益的一是在不了有和人这中大为上?,;!、。：0123456789 ab\n")),
+               max_size=80))
+def test_never_raises_and_is_idempotent(text, kit):
+    edits = gbk.recover_misaligned_gbk(text, kit)
+    new, _ = apply_edits(text, gbk.RULE, edits)
+    again = gbk.recover_misaligned_gbk(new, kit)
+    assert apply_edits(new, gbk.RULE, again)[0] == new
+
+
+def test_clean_sample_reports_are_untouched(kit):
+    for prefix in ("001", "004"):
+        doc = _raw(prefix)
+        assert gbk.recover_misaligned_gbk(doc, kit) == [], prefix
+
+
+def test_detector_is_one_scan_on_clean_text():
+    assert gbk.candidate_starts("工会组织建设，积极开展活动。" * 100) == []
+    assert gbk.candidate_starts("之年??偟乃悸") == [2]
+    assert gbk.candidate_starts("當?shù)孛裾") == [1]
+
+
+def test_repairs_replay_through_the_whole_chain(kit):
+    doc = _raw("003")
+    new, reps = apply_rules(doc, kit)
+    assert replay(doc, reps) == new
+    assert any(r.rule == gbk.RULE for r in reps)
+    assert "?,F" not in new and "當地民政、司法部門" in new
