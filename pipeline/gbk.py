@@ -57,6 +57,7 @@ MAX_RUN = 80          # characters searched after a start
 BEAM = 24             # live hypotheses kept per step
 PER_EXPANSION = 12    # candidates kept per hidden byte choice
 PRESELECT = 48       # candidates (by how common they are) scored in context
+POOL_PRESELECT = 100  # the same when both bytes of a character are unknown
 MAX_DROPS = 3         # dropped pairs in a row
 # a dropped pair adds a character the text does not show; its bigram cost (about
 # -5 nats for real text) is the price of every reading with more characters, so
@@ -222,8 +223,9 @@ class Searcher:
     def _best(self, h: Hyp, cands, k: int = PER_EXPANSION):
         prev = h.out[-1] if h.out else self.left
         lm = self.lm
-        if len(cands) > PRESELECT:
-            cands = sorted(cands, key=lambda c: -lm.rank(c[0]))[:PRESELECT]
+        limit = PRESELECT if h.kind == "L" else POOL_PRESELECT
+        if len(cands) > limit:
+            cands = sorted(cands, key=lambda c: -lm.rank(c[0]))[:limit]
         scored = [(lm.logp(prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
         scored.sort(key=lambda x: -x[0])
         return scored[:k]
