@@ -31,8 +31,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .config import Config
-from .dictionary import (CUES_PATH, USERDICT_PATH, DictionaryClassifier, normalize_text, read_cues,
-                         read_userdict_terms)
+from .dictionary import CUES_PATH, USERDICT_PATH, DictionaryClassifier, normalize_text, read_userdict_terms
 from .errors import ConfigError, InputFileError
 from .model import CODEBOOK_VERSION, LABELS, Item, ItemLabel
 
