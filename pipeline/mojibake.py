@@ -48,8 +48,12 @@ def _utf8_like_chars(strong: bool = True) -> str:
     cont = set(range(0x80, 0xC0))
     for b1 in range(0x81, 0xFF):
         for b2 in range(0x40, 0xFF):
-            if not ((b1 in leads and b2 in cont) or (b1 in cont and b2 in leads) or
-                    (strong is False and b1 in cont and b2 in cont)):
+            if strong:
+                # GBK/4 characters (lead E3-E9/EF, trail below A1): rare in real
+                # text, half the pairs of a UTF-8 lead byte and its continuation
+                if not (b1 in leads and b2 < 0xA1 and b2 in cont):
+                    continue
+            elif not ((b1 in leads and b2 in cont) or (b1 in cont and b2 in leads) or (b1 in cont and b2 in cont)):
                 continue
             try:
                 c = bytes((b1, b2)).decode("gbk")
@@ -71,7 +75,9 @@ def _cp1252_chars() -> str:
 
 class _Sets:
     def __init__(self) -> None:
-        self.utf8_like = set(_utf8_like_chars())
+        strong = _utf8_like_chars()
+        self.utf8_like = set(strong)
+        self.utf8_strong = re.compile(f"[{re.escape(strong)}]")
         body = re.escape(_utf8_like_chars(strong=False))
         # a stretch of UTF-8-looking characters, '?' and the ASCII a line can carry
         self.utf8_run = re.compile(f"(?:[{body}?]|[ -~](?=[{body}?]))+")
@@ -180,10 +186,18 @@ def _good_windows(bs: list[int], spans: list[tuple[int, int]]) -> list[tuple[int
 def _utf8_read_as_gbk(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
     sets = _sets(kit)
     mark = kit.config.unrecoverable_mark
-    out = []
+    out: list[tuple[int, int, str, float, str]] = []
+    # cheap where nothing is wrong: at least two tell-tale characters in the text
+    n = 0
+    for _ in sets.utf8_strong.finditer(text):
+        n += 1
+        if n >= 2:
+            break
+    else:
+        return out
     for m in sets.utf8_run.finditer(text):
         run = m.group()
-        if sum(1 for c in run if c in sets.utf8_like) < 3:
+        if sum(1 for c in run if c in sets.utf8_like) < 2:
             continue
         a0 = m.start()
         lm = lm_get()
@@ -323,9 +337,10 @@ def _common_share(text: str) -> float:
 
 def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
     """Big5 read as GBK, or GBK read as Big5, over the whole text."""
-    share = _common_share(text)
+    share = _common_share(text[:4000])  # a wrong code page garbles the whole file
     if share >= 0.2:
         return []
+    share = _common_share(text)
     mark = kit.config.unrecoverable_mark
     best = None
     for src, dst, name in (("gbk", "big5", "Big5 read as GBK"), ("big5", "gbk", "GBK read as Big5")):
@@ -411,7 +426,7 @@ def recover_chinese_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
             strong = sets.utf8_like
 
             def cut(m: re.Match) -> str:
-                return "\n" if sum(1 for c in m.group() if c in strong) >= 3 else m.group()
+                return "\n" if sum(1 for c in m.group() if c in strong) >= 2 else m.group()
 
             clean = sets.latin_run.sub("\n", sets.utf8_run.sub(cut, text))
             lm_box.append(DocLM(kit.get("gbk_lm", _build_lm), clean))  # type: ignore[arg-type]
