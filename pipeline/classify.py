@@ -503,6 +503,9 @@ def load_or_train(config: Config | None = None, labels_path: str | os.PathLike[s
     return model
 
 
+LABEL_OUTPUT_COLUMNS = ["primary_label", "secondary_labels", "confidence", "top_terms", "model"]
+
+
 def label_rows(labels: Sequence[ItemLabel]) -> list[dict]:
     """The columns added to a table: primary_label, secondary_labels, confidence, top_terms, model."""
     return [{"primary_label": lab.primary_label, "secondary_labels": ";".join(lab.secondary_labels),
@@ -519,6 +522,6 @@ def classify_frame(frame: pd.DataFrame, classifier, where: str = "items") -> pd.
     parents = frame["parent_text"].fillna("").astype(str).tolist() if "parent_text" in frame.columns else None
     ids = frame["item_id"].astype(str).tolist() if "item_id" in frame.columns else None
     labels = classifier.predict(texts, parents, ids)
-    added = pd.DataFrame(label_rows(labels), index=frame.index)
+    added = pd.DataFrame(label_rows(labels), index=frame.index, columns=LABEL_OUTPUT_COLUMNS)
     out = frame.drop(columns=[c for c in added.columns if c in frame.columns])
     return pd.concat([out, added], axis=1)

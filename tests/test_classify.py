@@ -313,3 +313,9 @@ def test_clause_mode_finds_a_function_that_fills_a_whole_clause(model):
     assert clause.primary_label in ("rights", "welfare")
     other = {"rights", "welfare"} - {clause.primary_label}
     assert set(clause.secondary_labels) == other
+
+
+def test_classify_frame_of_no_rows_still_has_the_label_columns(model):
+    out = classify_frame(pd.DataFrame({"text": []}, dtype=str), model)
+    assert len(out) == 0
+    assert {"primary_label", "secondary_labels", "confidence"} <= set(out.columns)
