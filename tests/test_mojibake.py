@@ -1,0 +1,115 @@
+"""Tests for pipeline.mojibake: the Chinese mojibake families ftfy cannot fix."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import mojibake
+from pipeline.ingest import Toolkit, apply_edits, apply_rules, replay
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+def _raw(prefix: str) -> str:
+    return next(RAW.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def kit():
+    return Toolkit()
+
+
+def _fix(text: str, kit) -> tuple[str, list]:
+    return apply_edits(text, mojibake.RULE, mojibake.recover_chinese_mojibake(text, kit))
+
+
+CONTEXT = _raw("004")
+SENTENCE = "1、工会组织建设要坚持经常化、制度化，积极开展各项活动。"
+
+
+def _cp1252(b: bytes) -> str:
+    out = []
+    for x in b:
+        try:
+            out.append(bytes((x,)).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(chr(x))
+    return "".join(out)
+
+
+def test_utf8_read_as_gbk_is_recovered(kit):
+    damaged = SENTENCE.encode("utf-8").decode("gbk", "replace").replace("\ufffd", "?")
+    assert damaged != SENTENCE
+    new, reps = _fix(CONTEXT + "\n" + damaged + "\n下一行", kit)
+    assert new.endswith("\n" + SENTENCE + "\n下一行"), new[-60:]
+    assert reps[-1].note.startswith("UTF-8 read as GBK"), reps[-1].note
+
+
+def test_gbk_read_as_cp1252_is_recovered(kit):
+    damaged = _cp1252(SENTENCE.encode("gbk"))
+    new, reps = _fix(CONTEXT + "\n" + damaged + "\n", kit)
+    assert new.endswith("\n" + SENTENCE + "\n"), new[-60:]
+    assert "GBK read as cp1252" in reps[-1].note
+
+
+def test_utf8_read_as_cp1252_is_left_to_ftfy(kit):
+    damaged = "工会组织".encode("utf-8").decode("cp1252", "replace")
+    edits = [e for e in mojibake.recover_chinese_mojibake(damaged + "。", kit)]
+    assert edits == [], "UTF-8 read as cp1252 is fix_mojibake's (ftfy's) case"
+
+
+def test_kunkao_runs_are_flagged_not_invented(kit):
+    src = "促进发展"
+    damaged = src.encode("gbk").decode("utf-8", "replace").encode("utf-8").decode("gbk", "replace")
+    assert "锟" in damaged
+    text = "我们要" + damaged + "。"
+    edits = mojibake.recover_chinese_mojibake(text, kit)
+    assert len(edits) == 1 and edits[0].confidence == 0.0
+    assert set(edits[0].replacement) == {kit.config.unrecoverable_mark}
+    assert "unrecoverable" in edits[0].note
+
+
+def test_whole_file_big5_read_as_gbk(kit):
+    clean = _raw("000")[:3000]
+    damaged = clean.encode("big5", "replace").decode("gbk", "replace").replace("\ufffd", "?")
+    new, reps = _fix(damaged, kit)
+    assert len(reps) == 1 and reps[0].note.startswith("whole file: Big5 read as GBK"), reps
+    import difflib
+
+    same = difflib.SequenceMatcher(None, new, clean, autojunk=False).ratio()
+    assert same > 0.8, f"only {same:.0%} of the text came back"
+
+
+def test_whole_file_gbk_read_as_big5(kit):
+    clean = _raw("001")[:3000]
+    damaged = clean.encode("gbk", "replace").decode("big5", "replace").replace("\ufffd", "?")
+    new, reps = _fix(damaged, kit)
+    assert reps and reps[0].note.startswith("whole file: GBK read as Big5"), reps[:1]
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_sample_reports_have_no_such_mojibake(prefix, kit):
+    assert mojibake.recover_chinese_mojibake(_raw(prefix), kit) == []
+
+
+LINES = [ln for p in ("001", "004", "000") for ln in _raw(p).split("\n") if len(ln) > 5]
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=st.lists(st.sampled_from(LINES), min_size=1, max_size=6),
+       extra=st.sampled_from(["", "Hello World café naïve", "é", "“引号”", "?", "锟", "斤拷", "©2012 Ａ"]))
+def test_clean_text_is_untouched(lines, extra, kit):
+    text = "\n".join(lines) + extra
+    assert mojibake.recover_chinese_mojibake(text, kit) == []
+
+
+def test_repairs_replay_through_the_chain(kit):
+    damaged = SENTENCE.encode("utf-8").decode("gbk", "replace").replace("\ufffd", "?")
+    text = CONTEXT[:2000] + "\n" + damaged + "\n"
+    new, reps = apply_rules(text, kit)
+    assert replay(text, reps) == new
+    assert any(r.rule == mojibake.RULE for r in reps)
