@@ -268,9 +268,73 @@ class ArticleSpan:
     lines: list[Line] = field(default_factory=list)
 
 
+_GLUED_ARTICLE = re.compile(r"(?<=[。；！？!?”）)])\s*(?=第[一二三四五六七八九十\d]{1,3}篇\s*[：:])")
+
+
+def _split_glued_articles(lines: list[Line]) -> list[Line]:
+    """``…智能型。第五篇：工会工作要点``: an article line that lost its line break.
+
+    Taken only when it carries the next article number, so a sentence citing
+    ``第二篇：`` of something else is left alone.
+    """
+    out: list[Line] = []
+    seen = 0
+    for ln in lines:
+        parsed = parse_article_line(ln.text)
+        if parsed:
+            seen = parsed[0]
+            out.append(ln)
+            continue
+        m = _GLUED_ARTICLE.search(ln.text)
+        if m is None:
+            out.append(ln)
+            continue
+        rest = ln.text[m.end():]
+        pieces = _split_glued_title(rest)
+        parsed = parse_article_line(pieces[0])
+        if not parsed or parsed[0] != seen + 1:
+            out.append(ln)
+            continue
+        head = ln.text[:m.start()].rstrip()
+        if head:
+            out.append(Line(ln.start, ln.start + len(head), head))
+        pos = ln.start + m.end()
+        for piece in pieces:
+            out.append(Line(pos, pos + len(piece), piece))
+            pos += len(piece)
+        seen = parsed[0]
+    return out
+
+
+_TITLE_END = re.compile(r"第[一二三四五六七八九十\d]{1,3}篇\s*[：:]\s*(.{2,40}?(?:要点|计划|总结|意见|职责|制度|细则|办法|方案|"
+                        r"通知|讲话|材料|培训稿|讲稿))")
+
+
+def _split_glued_title(rest: str) -> list[str]:
+    """``第五篇：工会工作要点2011年学校工会的…``: the article line, a glued title repeat, the text.
+
+    The title is taken to end at its first document-type word (要点, 计划, 意见 …);
+    without one, the whole rest is the article line.
+    """
+    if parse_article_line(rest):
+        return [rest]
+    m = _TITLE_END.match(rest)
+    if not m:
+        return [rest]
+    title = m.group(1)
+    pieces = [rest[:m.end()]]
+    tail = rest[m.end():]
+    while tail.startswith(title):          # the title repeated below itself
+        pieces.append(title)
+        tail = tail[len(title):]
+    if tail:
+        pieces.append(tail)
+    return pieces
+
+
 def find_articles(text: str) -> list[ArticleSpan]:
     """Article spans of ``text``; one article when there are no article markers."""
-    lines = split_lines(text)
+    lines = _split_glued_articles(split_lines(text))
     opens = [(i, parsed) for i, ln in enumerate(lines) if (parsed := parse_article_line(ln.text))]
     if not opens:
         if not lines:
@@ -378,6 +442,9 @@ def _continues(prev: str, line: str) -> bool:
         return False
     if prev[-1] in _OPEN or prev[-1] in "、，,":
         return True
+    # a line cannot begin with a bound particle, nor a heading or sentence end in a verb of intent
+    if line[0] in "的得及之等" or prev[-1] in "的要在对把将和与及让被从向使":
+        return True
     if line[0] in _CLOSE or line[0] in "，。、；：！？,;:":
         return True
     if len(line) > 2 and line[1] in "，、" and "\u4e00" <= line[0] <= "\u9fff" and len(prev) >= 10 \
@@ -422,27 +489,51 @@ def _chunks(lines: list[Line], text: str) -> list[tuple[int, int]]:
 
 _LOST_MARKER = re.compile(r"(?<=[。；;！？])\s*、(?=[\u4e00-\u9fff“《])")
 _LIST_AFTER_COLON = re.compile(r"(?<=[：:。；])[ \t\u3000]+(?=\S)")
-_NEXT_AFTER_STOP = re.compile(r"(?<=[。；;！？])")
+_GLUED = re.compile(r"(?<=[。；;！？!?\u4e00-\u9fff”）)])(?=[\d（(一二三四五六七八九十①-⑳])")
+_LIST_STYLES = ("ar", "cn", "paren_cn", "paren_ar", "circled")
 
 
-def _cut_points(s: str, lead: Optional[Marker]) -> list[tuple[int, str]]:
-    """Offsets inside chunk text ``s`` where a new segment starts, with the reason."""
+def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tuple[int, str]]:
+    """Offsets inside chunk text ``s`` where a new segment starts, with the reason.
+
+    ``last`` holds the last number seen of each marker style in the article so
+    far: a marker glued to the text before it (a lost line break) is only taken
+    when it is the next number of its list, or the first number of a list glued
+    to a bare heading (``工会组织委员职责1、在主席的领导下…``).
+    """
     cuts: list[tuple[int, str]] = []
     for m in _LOST_MARKER.finditer(s):
         cuts.append((m.end() - 1, "lost"))
     for m in _LIST_AFTER_COLON.finditer(s):
         mk = parse_marker(s[m.end():])
-        if mk and mk.style in ("ar", "cn", "paren_cn", "paren_ar", "circled") and \
-                (mk.number == 1 or s[m.start() - 1] != "："):
+        if mk and mk.style in _LIST_STYLES and (mk.number == 1 or s[m.start() - 1] != "："):
             cuts.append((m.end(), "marker"))
-    if lead and lead.style in ("ar", "cn", "paren_cn", "paren_ar", "circled"):
-        expect = lead.number + 1
-        for m in _NEXT_AFTER_STOP.finditer(s):
-            pos = m.end()
-            mk = parse_marker(s[pos:])
-            if mk and mk.style == lead.style and mk.number == expect and len(s) - pos > mk.length + 2:
-                cuts.append((pos, "marker"))
-                expect += 1
+    expect = dict(last)
+    if lead is not None:
+        expect[lead.style] = lead.number
+    seg_start = lead.length if lead is not None else 0
+    taken = {c for c, _ in cuts}
+    for m in _GLUED.finditer(s):
+        pos = m.start()
+        if pos <= seg_start or pos in taken:
+            continue
+        mk = parse_marker(s[pos:])
+        if mk is None or mk.style not in _LIST_STYLES or len(s) - pos < mk.length + 4:
+            continue
+        after = s[pos + mk.length]
+        if not ("\u4e00" <= after <= "\u9fff" or after in "“《"):
+            continue
+        nxt = mk.number == expect.get(mk.style, 0) + 1
+        if s[pos - 1] in "。；;！？!?":
+            ok = nxt and mk.number >= 2
+        else:   # glued to a word: only after a bare heading, never a cn marker (统一、规范 is prose)
+            before = s[seg_start:pos]
+            bare = 0 < len(before) <= 40 and not re.search(r"[。；;！？!?：:]", before)
+            ok = mk.style != "cn" and bare and (nxt or (mk.number == 1 and lead is None))
+        if ok:
+            cuts.append((pos, "marker"))
+            expect[mk.style] = mk.number
+            seg_start = pos + mk.length
     return sorted(set(cuts))
 
 
@@ -488,10 +579,11 @@ def _segments(chunks: list[tuple[int, int]], text: str,
               bare: dict[str, tuple[int, int]] | None = None) -> list[Segment]:
     bare = bare or {}
     segs: list[Segment] = []
+    last: dict[str, int] = {}
     for a, b in chunks:
         s = text[a:b]
         lead = parse_marker(s)
-        bounds = [(0, "marker" if lead else "para")] + _cut_points(s, lead)
+        bounds = [(0, "marker" if lead else "para")] + _cut_points(s, lead, last)
         for k, (off, kind) in enumerate(bounds):
             stop = bounds[k + 1][0] if k + 1 < len(bounds) else len(s)
             piece = s[off:stop]
@@ -506,6 +598,7 @@ def _segments(chunks: list[tuple[int, int]], text: str,
             if mk is None:
                 segs.append(Segment(a + off, a + off, seg_end, None, "para"))
                 continue
+            last[mk.style] = mk.number
             tstart = a + off + (0 if mk.in_text else mk.length)
             body_cut = None if mk.in_text else _heading_body_cut(piece.rstrip(), mk, bare.get(mk.style, (0, 0)))
             if body_cut is not None:
