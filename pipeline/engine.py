@@ -180,10 +180,11 @@ def _classify(classifier: Any, seg: Any) -> list:
 def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings: list[str]) -> None:
     import dataclasses
 
-    doc = dataclasses.replace(doc, warnings=tuple(warnings))
-    if seg is not None:
+    if seg is not None:  # the segmenter's document carries the metadata it found
+        doc = dataclasses.replace(seg.document, warnings=tuple(warnings))
         seg = dataclasses.replace(seg, document=doc)
-        doc = seg.document
+    else:
+        doc = dataclasses.replace(doc, warnings=tuple(warnings))
     n_articles = len(seg.articles) if seg is not None else None
     n_items = len(seg.items) if seg is not None else None
     row_fn = getattr(tables, "segmented_document_row", None)
@@ -192,14 +193,14 @@ def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings
     res.text = doc.text
     if seg is None:
         return
-    article_row = getattr(tables, "article_row", None)
-    item_row = getattr(tables, "item_row", None)
-    res.articles = [article_row(a) if article_row else _article_columns(a) for a in seg.articles]
+    article_rows = getattr(tables, "article_rows", None)
+    item_rows = getattr(tables, "item_rows", None)
+    res.articles = article_rows(seg) if article_rows else [_article_columns(a) for a in seg.articles]
+    rows = item_rows(seg) if item_rows else [dataclasses.asdict(it) for it in seg.items]
     label_rows = optional_stage("classify", "label_rows") or (lambda labs: [_label_columns(x) for x in labs])
     label_by_id = dict(zip((lab.item_id for lab in labels), label_rows(labels))) if labels else {}
     items = []
-    for it in seg.items:
-        row = item_row(it) if item_row else dataclasses.asdict(it)
+    for it, row in zip(seg.items, rows):
         row.update(label_by_id.get(it.item_id, {}))
         items.append(row)
     res.items = items
