@@ -321,13 +321,19 @@ class Searcher:
         for lp, (c, tr) in self._best(h, cands, 8):
             unk = h.unknown + (len(h.out),)
             out = h.out + c
-            if nl >= 0x81 and q1[(tr << 8) | nl]:
-                lp += 1.5
             options = [("", 0.0)]
             if swallowed_paren:
                 options = [("(", 0.0)]
-            elif c in "。！？!?；;：:”":
-                options.append(("\n", NEWLINE_PENALTY))
+            elif rest[:1] in ("", "\n") or rest[0] in "！，；？、" or ord(rest[0]) < 0x80:
+                # a cut before an aligned splitter mark, the end of the line, or a
+                # lead before a visible ASCII byte: nothing is missing
+                if c in "。！？!?；;：:”" and rest[:1] != "":
+                    options.append(("\n", NEWLINE_PENALTY))
+            elif nl >= 0x81 and q1[(tr << 8) | nl]:
+                lp += 1.5  # gbk decoder: '?' for the lead, decoding resumed on the next lead
+            else:
+                # otherwise the '?' swallowed an ASCII byte: a line end, most often
+                options = [("\n", 0.0), ("", math.log(0.05))]
             for ins, bonus in options:
                 hh = Hyp(h.score + lp + bonus, out, "L", None, 0, unk, h.note)
                 if ins == "\n":
