@@ -40,6 +40,7 @@ SHIPPED_LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "item
 #: bump when features or estimator change, so cached models are retrained
 MODEL_FORMAT = "unionmine-classifier/1"
 N_TOP_TERMS = 5
+MEMO_MAX_CHARS = 80
 _CLAUSE_SPLIT = re.compile(r"[。；;！!？?]")
 MIN_CLAUSE_CHARS = 6
 _PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】…—·,.;:?!\"'()[]<>-_/\\|%％ \t\n")
@@ -48,32 +49,28 @@ _PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】…—·,
 # ------------------------------------------------------------------------------
 # building blocks (picklable: heavy parts are rebuilt lazily after loading)
 # ------------------------------------------------------------------------------
-class WordTokenizer:
-    """jieba word tokens with the union user dictionary, punctuation dropped.
+class JiebaHolder:
+    """One ``jieba.Tokenizer`` with the union terms, shared by every tokenizer of a model.
 
-    The ``jieba.Tokenizer`` is built explicitly (never jieba's global default) or
-    passed in; it is not pickled: a loaded model rebuilds it on first use, once per
-    process, from the terms stored in the model.
+    Built explicitly (never jieba's global default) or passed in.  It is not
+    pickled: a loaded model rebuilds it on first use, once per process, from the
+    terms stored here.  Copies (scikit-learn's ``clone``) share it, and so do the
+    word and parent tokenizers after unpickling (pickle keeps shared references),
+    so a worker holds one jieba dictionary, not one per vectorizer.
     """
 
-    def __init__(self, terms: Sequence[tuple[str, int | None, str | None]] | None = None, tokenizer: Any = None,
-                 empty_token: str | None = None):
+    def __init__(self, terms: Sequence[tuple[str, int | None, str | None]] | None = None, tokenizer: Any = None):
         self.terms = tuple(terms) if terms is not None else read_userdict_terms(USERDICT_PATH)
-        self.empty_token = empty_token
         self._tokenizer = tokenizer
         self._added = tokenizer is None
 
     def __getstate__(self) -> dict:
-        return {"terms": self.terms, "empty_token": self.empty_token, "_tokenizer": None, "_added": True}
+        return {"terms": self.terms, "_tokenizer": None, "_added": True}
 
-    def with_empty_token(self, token: str) -> "WordTokenizer":
-        """The same tokenizer (sharing the jieba instance) that returns ``[token]`` for an empty text."""
-        other = WordTokenizer(self.terms, self._tokenizer, token)
-        other._added = self._added
-        return other
+    def __deepcopy__(self, memo) -> "JiebaHolder":
+        return self  # read-only once built: sharing is safe and saves a dictionary per copy
 
-    @property
-    def tokenizer(self):
+    def get(self):
         if self._tokenizer is None:
             self._tokenizer = build_jieba(self.terms)
         elif not self._added:  # a tokenizer passed in: make sure it knows the union terms
@@ -82,11 +79,52 @@ class WordTokenizer:
             self._added = True
         return self._tokenizer
 
+
+class WordTokenizer:
+    """jieba word tokens with the union user dictionary, punctuation dropped.
+
+    ``empty_token``: returned for a text with no words (the parent of a top-level
+    item), so that the parent vectorizer always has a vocabulary.
+    """
+
+    def __init__(self, terms: Sequence[tuple[str, int | None, str | None]] | None = None, tokenizer: Any = None,
+                 empty_token: str | None = None, holder: JiebaHolder | None = None):
+        self.holder = holder or JiebaHolder(terms, tokenizer)
+        self.empty_token = empty_token
+        self._memo: dict[str, tuple[str, ...]] = {}
+
+    def __getstate__(self) -> dict:
+        return {"holder": self.holder, "empty_token": self.empty_token}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._memo = {}
+
+    @property
+    def terms(self):
+        return self.holder.terms
+
+    def with_empty_token(self, token: str) -> "WordTokenizer":
+        """The same tokenizer (sharing the jieba instance) that returns ``[token]`` for an empty text."""
+        return WordTokenizer(empty_token=token, holder=self.holder)
+
+    @property
+    def tokenizer(self):
+        return self.holder.get()
+
     def __call__(self, text: str) -> list[str]:
+        # short texts (parent headings) repeat for every child: remember them
+        short = len(text) <= MEMO_MAX_CHARS
+        if short and text in self._memo:
+            return list(self._memo[text])
         # HMM off: no guessed new words, so tokens depend only on the dictionaries (and it is faster)
         words = [w for w in self.tokenizer.lcut(text, HMM=False) if w.strip() and not all(c in _PUNCT for c in w)]
         if not words and self.empty_token:
-            return [self.empty_token]
+            words = [self.empty_token]
+        if short:
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            self._memo[text] = tuple(words)
         return words
 
 

@@ -113,11 +113,13 @@ def read_userdict_terms(path: str | Path = USERDICT_PATH) -> tuple[tuple[str, in
 
 
 _T2S: dict[str, str] | None = None
+_T2S_KEYS: frozenset[str] = frozenset()
+MEMO_SIZE = 4096  # remembered scores per classifier (parent headings repeat for every child)
 
 
 def _t2s_table() -> dict[str, str]:
     """OpenCC's traditional→simplified character table (first candidate), read once."""
-    global _T2S
+    global _T2S, _T2S_KEYS
     if _T2S is None:
         import os
 
@@ -131,7 +133,7 @@ def _t2s_table() -> dict[str, str]:
                 first = value.split(" ")[0] if value else ""
                 if len(key) == 1 and len(first) == 1 and first != key:
                     table[key] = first
-        _T2S = table
+        _T2S, _T2S_KEYS = table, frozenset(table)
     return _T2S
 
 
@@ -145,7 +147,7 @@ def normalize_text(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", str(text))
     table = _t2s_table()
-    if any(c in table for c in text):
+    if not _T2S_KEYS.isdisjoint(text):
         text = "".join(table.get(c, c) for c in text)
     return re.sub(r"\s+", "", text)
 
@@ -179,6 +181,7 @@ class DictionaryClassifier:
         state = dict(self.__dict__)
         state["_pattern"] = None
         state.pop("_by_cue", None)
+        state.pop("_memo", None)
         return state
 
     def find(self, text: str) -> tuple[CueMatch, ...]:
@@ -198,6 +201,16 @@ class DictionaryClassifier:
         return tuple(sorted(found, key=lambda m: m.start))
 
     def score(self, text: str) -> DictionaryResult:
+        """Scores, labels and matched cues of one text (remembered for repeated texts)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        hit = memo.get(text)
+        if hit is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            hit = memo[text] = self._score(text)
+        return hit
+
+    def _score(self, text: str) -> DictionaryResult:
         text = normalize_text(text)
         matches = self.find(text)
         m = _LEAD_END.search(text)

@@ -319,3 +319,14 @@ def test_classify_frame_of_no_rows_still_has_the_label_columns(model):
     out = classify_frame(pd.DataFrame({"text": []}, dtype=str), model)
     assert len(out) == 0
     assert {"primary_label", "secondary_labels", "confidence"} <= set(out.columns)
+
+
+def test_fitted_model_uses_the_passed_jieba_and_shares_one_after_loading(model, jieba_tk):
+    import pickle
+
+    vecs = dict(model.pipeline[0].named_transformers_)
+    words, parent = vecs["words"].tokenizer, vecs["parent"].tokenizer
+    assert words.tokenizer is jieba_tk and parent.tokenizer is jieba_tk, "the passed tokenizer must survive clone"
+    loaded = pickle.loads(pickle.dumps(model))
+    vecs = dict(loaded.pipeline[0].named_transformers_)
+    assert vecs["words"].tokenizer.holder is vecs["parent"].tokenizer.holder, "one jieba per process"
