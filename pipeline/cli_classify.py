@@ -146,7 +146,15 @@ def _cmd_label_export(args) -> int:
 
     config = _config(args)
     items = _items(args, config)
-    clf = _classifier(args, config)
+    try:
+        clf = _classifier(args, config)
+    except InputFileError as e:
+        if args.labels_file or args.model_path:
+            raise
+        from .classify import DictionaryModel
+
+        print(f"unionmine: no labels to train a model ({e.found}); suggesting with the dictionary", file=sys.stderr)
+        clf = DictionaryModel()
     labels = clf.predict(items["text"].astype(str).tolist(), items["parent_text"].astype(str).tolist(),
                          items["item_id"].astype(str).tolist())
     sug = pd.DataFrame(label_rows(labels), index=items.index).rename(columns={
