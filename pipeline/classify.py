@@ -390,6 +390,8 @@ class Classifier:
                 new = list(self._dictionary.score(source).terms_for(label)[:2]) if term == label else []
             elif term == "<top>":
                 new = []
+            elif any(c in _PUNCT for c in term.replace(" ", "")):
+                new = []  # an n-gram across punctuation explains little and would break the ';' list
             else:
                 new = [term.replace(" ", "")]
             if block.startswith("parent"):

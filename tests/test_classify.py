@@ -330,3 +330,9 @@ def test_fitted_model_uses_the_passed_jieba_and_shares_one_after_loading(model, 
     loaded = pickle.loads(pickle.dumps(model))
     vecs = dict(loaded.pipeline[0].named_transformers_)
     assert vecs["words"].tokenizer.holder is vecs["parent"].tokenizer.holder, "one jieba per process"
+
+
+def test_top_terms_never_hold_the_list_separator(model):
+    out = model.predict(["开展送温暖;慰问困难职工,做好帮扶", "召开职代会；推进厂务公开。"])
+    for o in out:
+        assert all(";" not in t and "；" not in t and " " not in t for t in o.top_terms), o.top_terms
