@@ -268,7 +268,8 @@ class ArticleSpan:
     lines: list[Line] = field(default_factory=list)
 
 
-_GLUED_ARTICLE = re.compile(r"(?<=[。；！？!?”）)])\s*(?=第[一二三四五六七八九十\d]{1,3}篇\s*[：:])")
+_GLUED_ARTICLE = re.compile(r"(?<=\S)\s*(?=第[一二三四五六七八九十\d]{1,3}篇\s*[：:])")
+_LONG_ARTICLE = re.compile(r"(?=第[一二三四五六七八九十\d]{1,3}篇\s*[：:])")
 
 
 def _split_glued_articles(lines: list[Line]) -> list[Line]:
@@ -279,30 +280,38 @@ def _split_glued_articles(lines: list[Line]) -> list[Line]:
     """
     out: list[Line] = []
     seen = 0
-    for ln in lines:
+    todo = list(reversed(lines))
+    while todo:
+        ln = todo.pop()
         parsed = parse_article_line(ln.text)
         if parsed:
             seen = parsed[0]
             out.append(ln)
             continue
-        m = _GLUED_ARTICLE.search(ln.text)
-        if m is None:
+        found = None
+        for m in (_LONG_ARTICLE.match(ln.text), *_GLUED_ARTICLE.finditer(ln.text)):
+            if m is None:
+                continue
+            pieces = _split_glued_title(ln.text[m.end():])
+            parsed = parse_article_line(pieces[0])
+            if parsed and parsed[0] == seen + 1:
+                found = (m, pieces, parsed[0])
+                break
+        if found is None:
             out.append(ln)
             continue
-        rest = ln.text[m.end():]
-        pieces = _split_glued_title(rest)
-        parsed = parse_article_line(pieces[0])
-        if not parsed or parsed[0] != seen + 1:
-            out.append(ln)
-            continue
+        m, pieces, seen = found
         head = ln.text[:m.start()].rstrip()
         if head:
             out.append(Line(ln.start, ln.start + len(head), head))
         pos = ln.start + m.end()
-        for piece in pieces:
-            out.append(Line(pos, pos + len(piece), piece))
+        for k, piece in enumerate(pieces):
+            piece_line = Line(pos, pos + len(piece), piece)
+            if k == len(pieces) - 1 and k > 0:
+                todo.append(piece_line)     # the text after the title may hold the next article
+            else:
+                out.append(piece_line)
             pos += len(piece)
-        seen = parsed[0]
     return out
 
 
@@ -316,7 +325,7 @@ def _split_glued_title(rest: str) -> list[str]:
     The title is taken to end at its first document-type word (要点, 计划, 意见 …);
     without one, the whole rest is the article line.
     """
-    if parse_article_line(rest):
+    if parse_article_line(rest) and not re.search(f"[，,{_SENT_END}]", rest):
         return [rest]
     m = _TITLE_END.match(rest)
     if not m:
@@ -443,7 +452,7 @@ def _continues(prev: str, line: str) -> bool:
     if prev[-1] in _OPEN or prev[-1] in "、，,":
         return True
     # a line cannot begin with a bound particle, nor a heading or sentence end in a verb of intent
-    if line[0] in "的得及之等" or prev[-1] in "的要在对把将和与及让被从向使":
+    if (line[0] in "的得及之等和与" and not line.startswith("和谐")) or prev[-1] in "的要在对把将和与及让被从向使":
         return True
     if line[0] in _CLOSE or line[0] in "，。、；：！？,;:":
         return True
@@ -505,7 +514,7 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
     for m in _LOST_MARKER.finditer(s):
         cuts.append((m.end() - 1, "lost"))
     for m in _LIST_AFTER_COLON.finditer(s):
-        mk = parse_marker(s[m.end():])
+        mk = parse_marker(s[m.end():m.end() + 40])
         if mk and mk.style in _LIST_STYLES and (mk.number == 1 or s[m.start() - 1] != "："):
             cuts.append((m.end(), "marker"))
     expect = dict(last)
@@ -517,7 +526,7 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
         pos = m.start()
         if pos <= seg_start or pos in taken:
             continue
-        mk = parse_marker(s[pos:])
+        mk = parse_marker(s[pos:pos + 40])   # a window: slicing to the end is quadratic on long lines
         if mk is None or mk.style not in _LIST_STYLES or len(s) - pos < mk.length + 4:
             continue
         after = s[pos + mk.length]
@@ -525,7 +534,8 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
             continue
         nxt = mk.number == expect.get(mk.style, 0) + 1
         if s[pos - 1] in "。；;！？!?":
-            ok = nxt and mk.number >= 2
+            first = mk.number == 1 and mk.style in ("cn", "paren_cn") and mk.style not in expect
+            ok = (nxt and mk.number >= 2) or first
         else:   # glued to a word: only after a bare heading, never a cn marker (统一、规范 is prose)
             before = s[seg_start:pos]
             bare = 0 < len(before) <= 40 and not re.search(r"[。；;！？!?：:]", before)

@@ -315,3 +315,25 @@ def test_segment_command_writes_four_tables_and_survives_a_bad_file(tmp_path):
     docs, errs = read_csv(out / "documents.csv"), read_csv(out / "errors.csv")
     assert docs["doc_id"].tolist() == ["good"] and docs["n_items"].tolist() == ["4"]
     assert len(errs) == 1 and errs["file"].iloc[0].endswith("empty.txt")
+
+
+def test_article_lines_glued_to_the_text_before_them_still_open_articles():
+    text = ("第一篇：工会工作要点\n一、加强组织建设\n1、发展会员。\n2、规范建家。2009年11月27日第二篇：工会工作计划"
+            "工会工作计划为做好今年工作，特制定本计划。一、加强学习\n第三篇：他人的第二篇：不算\n")
+    seg = segment(make_doc(text))
+    assert [a.title for a in seg.articles] == ["工会工作要点", "工会工作计划", "他人的第二篇：不算"]
+    a2 = [(it.marker, it.text[:6]) for it in seg.items if it.article == 2]
+    assert a2 == [("", "为做好今年工"), ("一、", "加强学习")], "the glued title repeat should not be an item"
+
+
+def test_markers_glued_by_lost_line_breaks_continue_their_list():
+    text = ("一、组织建设\n1、发展会员。\n2、规范建家。3、推荐干部参加培训。\n二、齐心协力，增强凝聚力4、充分发扬民主。\n"
+            "工会组织委员职责1、在主席的领导下，负责组织建设。\n")
+    got = [(it.path, it.marker, it.text[:4]) for it in segment(make_doc(text)).items]
+    assert ("1.3", "3、", "推荐干部") in got and ("2", "二、", "齐心协力") in got and ("2.1", "4、", "充分发扬") in got, got
+    assert ("2.2", "", "工会组织") in got and ("2.2.1", "1、", "在主席的") in got, got
+
+
+def test_prose_with_numbers_is_not_split():
+    text = "1、坚持统一、规范管理，共有3、4个单位参加。按照第1、2条执行。\n"
+    assert [it.marker for it in segment(make_doc(text)).items] == ["1、"]
