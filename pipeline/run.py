@@ -279,7 +279,15 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
     except UnionmineError as e:  # no model and no labels to train one: items stay unlabelled, the run goes on
         classifier = None
         result.run_errors.append(FileError(e.where, "classify", "no_model",
-                                       f"{e}; until then items.csv has no labels and there are no statistics"))
+                                           f"{e}; until then items.csv has no labels and there are no statistics"))
+    except Exception as e:  # a model that cannot be loaded (e.g. saved by another version): same, with the cause
+        classifier = None
+        where = config.model_path or "the classifier"
+        result.run_errors.append(FileError(
+            where, "classify", "no_model",
+            f"{where}: expected a classifier that loads; found {type(e).__name__}: {e}; delete the cached model "
+            "(~/.cache/unionmine) or retrain with 'unionmine train'; until then items.csv has no labels and "
+            "there are no statistics"))
     if classifier is not None:
         manifest.stage("classifier_load").seconds += time.perf_counter() - t
     store = ResultStore.for_run(out_dir, fingerprint(config, classifier), config.cache)
