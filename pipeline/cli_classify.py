@@ -222,7 +222,7 @@ def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", **_help(
         "Cross-validate the model grouped by document, beside the dictionary baseline and the majority class.\n\n"
         "Prints macro-F1, per-class precision/recall/F1 and confusion matrices; --out DIR also writes\n"
-        "summary.csv, per_class.csv, confusion_<classifier>.csv, folds.csv and predictions.csv.\n"
+        "summary.csv, per_class.csv, confusion_<classifier>.csv, folds.csv, calibration.csv and predictions.csv.\n"
         "With --first and --second (two coding sheets), also prints Cohen's kappa between coders.",
         "unionmine evaluate --labels data/labels/items_v1.csv"))
     p.add_argument("--labels", dest="labels_file", required=True, metavar="FILE", help="labels CSV with doc_id, text, primary_label")
@@ -258,6 +258,7 @@ def _cmd_evaluate(args) -> int:
         uio.write_csv(out / "folds.csv", pd.DataFrame([{"classifier": n, **f} for n, s in ev.scores.items()
                                                        for f in s.per_fold]))
         uio.write_csv(out / "predictions.csv", ev.predictions)
+        uio.write_csv(out / "calibration.csv", ev.calibration())
         if agree is not None:
             uio.write_csv(out / "agreement_disagreements.csv", agree.disagreements)
     return EXIT_OK

@@ -67,6 +67,19 @@ class Evaluation:
                 columns={"precision": f"{name}_P", "recall": f"{name}_R", "f1": f"{name}_F1"}))
         return pd.concat(parts, axis=1)
 
+    def calibration(self, edges: Sequence[float] = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> pd.DataFrame:
+        """Out-of-fold items binned by the model's confidence: count, mean confidence, accuracy."""
+        p = self.predictions
+        if "model_confidence" not in p.columns or not len(p):
+            return pd.DataFrame()
+        ok = (p["model"] == p["primary_label"]).astype(float)
+        bins = pd.cut(p["model_confidence"].astype(float), list(edges), include_lowest=True)
+        out = pd.DataFrame({"ok": ok, "conf": p["model_confidence"].astype(float), "bin": bins})
+        table = out.groupby("bin", observed=True).agg(n_items=("ok", "size"), mean_confidence=("conf", "mean"),
+                                                      accuracy=("ok", "mean")).reset_index()
+        table["bin"] = table["bin"].astype(str)
+        return table.rename(columns={"bin": "confidence"}).round(3)
+
     def report(self) -> str:
         """The text printed by ``unionmine evaluate``."""
         lines = [f"document-grouped cross-validation: {self.n_items} items, {self.n_documents} documents, "
@@ -76,6 +89,11 @@ class Evaluation:
                  self.side_by_side().round(3).to_string(), ""]
         for name, s in self.scores.items():
             lines += [f"confusion matrix, {name} (rows: coded label, columns: predicted):", s.confusion.to_string(), ""]
+        cal = self.calibration()
+        if len(cal):
+            lines.append("model confidence against accuracy on held-out documents (calibration):")
+            lines.append(cal.to_string(index=False))
+            lines.append("")
         if self.secondary:
             lines.append("secondary labels, micro-averaged over (item, label) pairs:")
             lines.append(pd.DataFrame(self.secondary).T.to_string())

@@ -115,7 +115,8 @@ def test_cli_evaluate_prints_and_writes_tables(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "document-grouped cross-validation: 60 items, 3 documents, 3 folds" in out
     assert "Cohen's kappa" in out
-    for name in ("summary", "per_class", "confusion_model", "confusion_dictionary", "folds", "predictions"):
+    for name in ("summary", "per_class", "confusion_model", "confusion_dictionary", "folds", "predictions",
+                 "calibration"):
         assert (tmp_path / "ev" / f"{name}.csv").is_file(), name
 
 
@@ -125,3 +126,10 @@ def test_secondary_scores_count_item_label_pairs():
     s = secondary_scores(["rights", "", "culture;welfare"], ["rights;culture", "", "welfare"])
     assert (s["precision"], s["recall"]) == (pytest.approx(2 / 3, abs=1e-4), pytest.approx(2 / 3, abs=1e-4))
     assert s["coded_pairs"] == 3 and s["predicted_pairs"] == 3
+
+
+def test_calibration_table_counts_every_item_once(evaluation):
+    cal = evaluation.calibration()
+    assert cal["n_items"].sum() == evaluation.n_items
+    assert ((cal["accuracy"] >= 0) & (cal["accuracy"] <= 1)).all()
+    assert "calibration" in evaluation.report()
