@@ -24,6 +24,7 @@ _LAZY = {
     "repair_text": ("pipeline.ingest", "repair_text"),
     "Toolkit": ("pipeline.ingest", "Toolkit"),
     "segment": ("pipeline.segment", "segment"),
+    "mark_duplicates": ("pipeline.dedup", "mark_duplicates"),
     "run_corpus": ("pipeline.run", "run_corpus"),
 }
 
