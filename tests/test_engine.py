@@ -125,3 +125,50 @@ def test_dask_engine_writes_the_same_tables_as_the_local_engine(tmp_path, dask_c
     import json
 
     assert json.loads((dask / "run.json").read_text(encoding="utf-8"))["engine"]["name"] == "dask"
+
+
+def _which_processor(task: Task) -> tuple[int, int]:
+    from pipeline import engine
+
+    engine._PROCESSORS["local"].process(task)
+    return os.getpid(), id(engine._PROCESSORS["local"])
+
+
+class _ReportingEngine(LocalEngine):
+    def _submit(self, task):
+        return self.pool.submit(_which_processor, task)
+
+
+def test_each_worker_builds_its_tools_once_not_once_per_document():
+    eng = _ReportingEngine(Config(), n_workers=2)
+    try:
+        futures = [eng._submit(t) for t in _tasks()[:4] * 3]
+        seen = [f.result() for f in futures]
+    finally:
+        eng.close()
+    by_pid: dict[int, set[int]] = {}
+    for pid, proc_id in seen:
+        by_pid.setdefault(pid, set()).add(proc_id)
+    assert 1 <= len(by_pid) <= 2
+    assert all(len(ids) == 1 for ids in by_pid.values()), "a worker rebuilt its processor"
+
+
+def test_a_model_that_cannot_load_is_a_run_level_error(tmp_path, monkeypatch):
+    from pipeline.cli import main
+    from pipeline.errors import InputFileError
+    from pipeline.io import read_csv
+
+    def no_labels(config):
+        raise InputFileError("data/labels/items_v1.csv", "a labels CSV", "no such file",
+                             "check the path", kind="labels")
+
+    monkeypatch.setattr(run_mod, "load_classifier", no_labels)
+    monkeypatch.setattr(run_mod, "_statistics", lambda *a, **k: None)
+    src = tmp_path / "raw"
+    src.mkdir()
+    (src / "plan.txt").write_text(REPORT, encoding="utf-8")
+    assert main(["run", str(src), "--out", str(tmp_path / "out"), "--workers", "1"]) == 1
+    errs = read_csv(tmp_path / "out" / "errors.csv")
+    assert list(errs["kind"]) == ["no_model"] and list(errs["stage"]) == ["classify"]
+    assert errs["message"][0].endswith("until then items.csv has no labels and there are no statistics")
+    assert len(read_csv(tmp_path / "out" / "documents.csv")) == 1
