@@ -347,7 +347,13 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
         bs = _to_bytes(text, src)
         if bs is None:
             continue
-        dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(lm_get().base, ""))
+        base = lm_get().base
+        sure: list[str] = []
+        dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, ""), sure)
+        if _common_share(dec[:4000]) > 0.3:
+            # second pass: the counts of what the first reading was sure of settle
+            # the ambiguous bytes
+            dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, "".join(sure)))
         s2 = _common_share(dec)
         if s2 > max(0.3, 2 * share) and (best is None or s2 > best[0]):
             best = (s2, dec, bad, name)
@@ -358,7 +364,8 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
              f"whole file: {name} (common-character share {share:.2f} -> {s2:.2f}); {bad} character(s) lost")]
 
 
-def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM) -> tuple[str, int]:
+def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
+                   masked: list[str] | None = None) -> tuple[str, int]:
     """Whole-file re-decoding.  An unknown byte is a lead that the wrong decoder
     (``src``) rejected together with the byte after it: its value is one for which
     that pair is valid in ``codec`` and invalid in ``src``; the candidate that reads
@@ -382,6 +389,29 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM) ->
             cands[t] = res
         return cands[t]
 
+    both: dict[int, list[str]] = {}
+
+    def rejected(a: int, b: int) -> bool:
+        try:
+            bytes((a, b)).decode(src)
+            return False
+        except UnicodeDecodeError:
+            return True
+
+    def pairs_before(t: int) -> list[str]:
+        if t not in both:
+            res = []
+            for v1 in range(0x81, 0xFF):
+                for v2 in range(0x40, 0xFF):
+                    if not rejected(v1, v2) or not rejected(v2, t):
+                        continue
+                    try:
+                        res.append(bytes((v1, v2)).decode(codec))
+                    except UnicodeDecodeError:
+                        pass
+            both[t] = res
+        return both[t]
+
     def token(i: int) -> tuple[str, int]:
         b = bs[i]
         if 0 <= b < 0x80:
@@ -394,6 +424,7 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM) ->
             return "\ufffd", i + 1
 
     out: list[str] = []
+    chosen: set[int] = set()
     i = 0
     n = len(bs)
     while i < n:
@@ -404,10 +435,47 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM) ->
                 nxt = token(i + 2)[0] if i + 2 < n else "\n"
                 best = max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt))
                 out.append(best)
+                chosen.add(len(out) - 1)
+                i += 2
+                continue
+        if bs[i] == -1 and i + 2 < n and bs[i + 1] == -1 and bs[i + 2] >= 0:
+            # a whole character lost: both its bytes were rejected as leads
+            opts = pairs_before(bs[i + 2])
+            if opts:
+                prev = out[-1] if out else "\n"
+                nxt = token(i + 2)[0]
+                out.append(max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt)))
+                chosen.add(len(out) - 1)
+                i += 2
+                continue
+        if bs[i] >= 0x80 and i + 1 < n and bs[i + 1] == -1:
+            # the unknown byte is this character's trail (the wrong decoder saw it as
+            # a lead and rejected it together with the byte after it)
+            after = bs[i + 2] if i + 2 < n else -1
+            opts = []
+            for v in range(0x40, 0xFF):
+                try:
+                    c = bytes((bs[i], v)).decode(codec)
+                except UnicodeDecodeError:
+                    continue
+                if after >= 0:
+                    try:
+                        bytes((v, after)).decode(src)
+                        continue
+                    except UnicodeDecodeError:
+                        pass
+                opts.append(c)
+            if opts:
+                prev = out[-1] if out else "\n"
+                nxt = token(i + 2)[0] if i + 2 < n else "\n"
+                out.append(max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt)))
+                chosen.add(len(out) - 1)
                 i += 2
                 continue
         c, i = token(i)
         out.append(c)
+    if masked is not None:
+        masked.extend("\n" if k in chosen else c for k, c in enumerate(out))
     text = "".join(out)
     return text.replace("\ufffd", mark), text.count("\ufffd")
 
