@@ -88,13 +88,13 @@ class ScriptConverter:
             return "simplified"
         return "mixed"
 
-    def _fast(self, name: str) -> tuple[dict[int, str], frozenset[str]]:
-        """The one-for-one character map and the characters that need OpenCC's phrase table.
+    def _fast(self, name: str) -> tuple[dict[int, str], "re.Pattern[str]", frozenset[str]]:
+        """The one-for-one character map, the phrases it gets wrong, and the ambiguous characters.
 
-        A character needs the phrase table when its character entry lists several
-        candidates (乾 → 干/乾) or when some phrase of the phrase table converts it
-        otherwise than the character table does.  Everything else converts with
-        ``str.translate``, which is what makes conversion cheap.
+        OpenCC converts a phrase of its phrase table as one unit and every other
+        character by its character table.  Where no phrase that converts otherwise
+        than its characters occurs (258 of TSPhrases' entries do), OpenCC's output
+        is the character map's, so ``str.translate`` gives it at C speed.
         """
         cache = self.__dict__.setdefault("_fastcache", {})
         if name not in cache:
@@ -102,44 +102,43 @@ class ScriptConverter:
 
             table = self._chars(name)
             cmap = {ord(k): v[0] for k, v in table.items() if len(k) == 1 and len(v[0]) == 1}
-            sensitive = {k for k, v in table.items() if len(v) > 1}
+            ambiguous = frozenset(k for k, v in table.items() if len(v) > 1)
             fname = {"t2s": "TSPhrases.txt", "s2t": "STPhrases.txt"}[name]
             path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", fname)
+            differing = set()
             with open(path, encoding="utf-8") as fh:
                 for line in fh:
                     key, _, value = line.rstrip("\n").partition("\t")
                     target = value.split(" ")[0]
                     if key and target and key.translate(cmap) != target:
-                        if len(target) != len(key):
-                            sensitive.update(key)
-                        else:
-                            sensitive.update(a for a, b, c in zip(key, key.translate(cmap), target) if b != c)
-            cache[name] = (cmap, frozenset(sensitive))
+                        differing.add(key)
+            rx = re.compile("|".join(re.escape(k) for k in sorted(differing, key=len, reverse=True)) or "(?!)")
+            cache[name] = (cmap, rx, ambiguous)
         return cache[name]
 
     def convert(self, text: str) -> tuple[str, tuple[ScriptChoice, ...]]:
         """Convert to the target script; return the text and the ambiguous choices made.
 
-        Runs of Chinese characters that hold a phrase-sensitive character go through
-        OpenCC (phrases never cross punctuation or Latin text); the rest through the
-        one-for-one character map.  Where OpenCC would change a run's length, the
+        Runs of Chinese characters that hold one of the phrases the character map
+        gets wrong go through OpenCC (phrases never cross punctuation or Latin
+        text); everything else through the one-for-one character map.  Where OpenCC would change a run's length, the
         run is converted character by character, so offsets stay valid.
         """
         if self.target == "keep" or not text:
             return text, ()
         name = _CONVERSIONS[self.target]
-        cmap, sensitive = self._fast(name)
+        cmap, phrases, ambiguous = self._fast(name)
         table = self._chars(name)
         cc = None
         out: list[str] = []
         for line in text.split("\n"):
-            if sensitive.isdisjoint(line):
+            if not phrases.search(line):
                 out.append(line.translate(cmap))
                 continue
             parts = []
             for run in _RUNS.findall(line):
                 conv = run.translate(cmap)
-                if not sensitive.isdisjoint(run):
+                if phrases.search(run):
                     cc = cc or self._opencc(name)
                     phrased = cc.convert(run)
                     conv = phrased if len(phrased) == len(run) else conv
@@ -148,7 +147,7 @@ class ScriptConverter:
         converted = "\n".join(out)
         choices = []
         for i, c in enumerate(text):
-            if c in sensitive:
+            if c in ambiguous:
                 alts = table.get(c)
                 if alts and len(alts) > 1:
                     choices.append(ScriptChoice(i, c, converted[i], alts))
