@@ -87,8 +87,10 @@ def year_of(title: str, head: str, tail: str, body: str) -> tuple[str, str]:
     return UNKNOWN, ""
 
 
-def sector_of(title: str, head: str, body: str) -> tuple[str, str]:
-    for where, text in (("title", title), ("title lines", head)):
+def sector_of(title: str, head: str, body: str, organization: str = "") -> tuple[str, str]:
+    """The sector named by the organisation, the title or the title lines; else the body's clear majority."""
+    org = "" if organization in ("", UNKNOWN) else organization
+    for where, text in (("organization", org), ("title", title), ("title lines", head)):
         for sector, words in SECTORS:
             for w in words:
                 if w in text:
@@ -124,30 +126,42 @@ def doc_type_of(title: str, head: str, body: str) -> tuple[str, str]:
     return UNKNOWN, ""
 
 
+_GENERIC_ORG = re.compile(r"(?:[市县区省我本某]|最新|精选|范文)*(?:机关|委机关|局机关|医院|学校|学院|社区|乡镇|街道|卫生局|教育局|局|"
+                          r"校|院|公司|企业|单位|教育|机关单位|基层|中心)?(?:总|分|教育)?工会(?:委员会)?")
+
+
 def organization_of(title: str, head: str, tail: str) -> tuple[str, str]:
+    """The organisation named in the title, signature or issuing line; a bare type
+    (``机关工会``, ``医院工会``) names no organisation and is reported as unknown."""
+    generic = ""
     for where, text in (("title", title), ("title lines", head)):
-        t = re.sub(r"^(?:19|20)\d{2}\s*年?|^(?:19|20)[xX]{2}\s*年?", "", text)
+        t = re.sub(r"^(?:19|20)\d{2}\s*年?|^(?:19|20)[xX]{2}\s*年?|^(?:最新|精选|范文)", "", text)
         m = _ORG_RE.search(t)
         if m and not re.search(r"加强|推进|关于|建设|开展|做好|如何|进一步", m.group(1)):
+            if _GENERIC_ORG.fullmatch(m.group(1)):
+                generic = generic or f"{where}: {m.group(1)} (a type, not a name)"
+                continue
             return m.group(1), f"{where}: {m.group(1)}"
     for line in reversed([x.strip() for x in tail.splitlines() if x.strip()]):
         m = _ORG_SIGN_RE.match(line)
         if m and len(line) <= 40:
+            if m.group(1).startswith(("某", "XX", "xx", "××")):
+                return UNKNOWN, f"signature: {line} (a placeholder, not a name)"
             return m.group(1), f"signature: {line}"
     for line in head.splitlines():
         m = _ORG_SIGN_RE.match(line.strip())
         if m and len(line.strip()) <= 30:
             return m.group(1), f"title lines: {line.strip()}"
-    return UNKNOWN, ""
+    return UNKNOWN, generic
 
 
 def article_metadata(title: str, head: str, body: str, tail: str) -> dict[str, str]:
     """year, sector, doc_type, organization of one article, each with ``<field>_evidence``."""
     out: dict[str, str] = {}
     out["year"], out["year_evidence"] = year_of(title, head, tail, body)
-    out["sector"], out["sector_evidence"] = sector_of(title, head, body)
-    out["doc_type"], out["doc_type_evidence"] = doc_type_of(title, head, body)
     out["organization"], out["organization_evidence"] = organization_of(title, head, tail)
+    out["sector"], out["sector_evidence"] = sector_of(title, head, body, out["organization"])
+    out["doc_type"], out["doc_type_evidence"] = doc_type_of(title, head, body)
     return out
 
 

@@ -91,3 +91,18 @@ def test_document_metadata_is_shared_value_or_mixed():
     assert doc["year"] == "2012" and doc["doc_type"] == "plan" and doc["organization"] == UNKNOWN
     assert doc["sector"] == MIXED and doc["sector_evidence"].startswith("a1=health; a2=school")
     assert document_metadata([a])["year_evidence"] == "title: 2012年"
+
+
+def test_a_bare_type_of_union_is_not_an_organisation_name():
+    for title in ("2023年机关工会工作计划", "2022年医院工会工作计划", "最新学校工会工作计划", "社区工会"):
+        org, ev = organization_of(title, "", "")
+        assert org == UNKNOWN and "a type, not a name" in ev, (title, org, ev)
+    assert organization_of("林甸县总工会2012年工作要点", "", "")[0] == "林甸县总工会"
+    assert organization_of("市卫生局工会工作职责", "", "")[0] == UNKNOWN
+
+
+def test_the_organisation_decides_the_sector_before_addressee_lines():
+    meta = article_metadata("2012工会工作要点", "林甸县总工会\n各乡镇、系统（产业）、企业工会：", "正文", "")
+    assert (meta["organization"], meta["sector"]) == ("林甸县总工会", "union_federation")
+    assert meta["sector_evidence"] == "organization: 总工会"
+    assert organization_of("社区工会", "", "某社区卫生服务中心 某某某")[0] == UNKNOWN

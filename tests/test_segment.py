@@ -280,7 +280,7 @@ def test_document_metadata_lands_where_document_row_reads_it():
 
     seg = segment(make_doc("第一篇：朝阳区卫生局工会2012年工作要点\n一、加强组织建设\n第二篇：卫生局工会2012年工作职责\n1、配合党委。\n"))
     row = document_row(seg.document, len(seg.articles), len(seg.items))
-    assert (row["year"], row["sector"], row["organization"]) == ("2012", "health", "mixed")
+    assert (row["year"], row["sector"], row["organization"]) == ("2012", "health", "朝阳区卫生局工会")
     assert row["doc_type"] == "mixed" and seg.articles[0].metadata["doc_type"] == "key_points"
 
 
