@@ -100,7 +100,12 @@ _MARKER_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ar", re.compile(r"(\d{1,2})\s*(?:、+|[.．，,](?!\d))\s*")),
     ("ar_paren", re.compile(r"(\d{1,2})\s*[)）]\s*")),
     ("circled", re.compile(rf"([{_CIRCLED}])\s*")),
+    ("ordinal", re.compile(rf"第({_NUM_CN})\s*[，,、：:]\s*")),
+    ("cn_paren", re.compile(rf"({_NUM_CN})\s*[)）]\s*")),
+    ("roman", re.compile(r"([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ])\s*[、.．]?\s*")),
+    ("latin", re.compile(r"([A-Za-z])\s*(?:[、．)）]|\.(?![A-Za-z0-9]))\s*(?=[\u4e00-\u9fff“《（(])")),
 )
+_ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 _MONTH_RE = re.compile(r"(正|元|十[一二]?|[一二三四五六七八九]|1[0-2]|[1-9])月(份)?(?:\s*[：:]\s*|\s+|$)")
 _PERIOD_RE = re.compile(r"(上半年|下半年|全年|年初|年中|年底|年末|上学期|下学期|寒假|暑假|"
                         r"第[一二三四1-4]季度|[一二三四1-4]季度)(?:\s*[：:]\s*|\s*$)")
@@ -118,6 +123,12 @@ def parse_marker(line: str) -> Optional[Marker]:
             return Marker(f"chapter_{m.group(2)}", cn_to_int(m.group(1)), m.group(0).strip(), m.end())
         if style == "circled":
             return Marker(style, _CIRCLED.index(m.group(1)) + 1, m.group(1), m.end())
+        if style == "roman":
+            return Marker(style, _ROMAN.index(m.group(1)) + 1, m.group(0).strip(), m.end())
+        if style == "latin":
+            c = m.group(1)
+            return Marker("latin_upper" if c.isupper() else "latin_lower", ord(c.lower()) - 96, m.group(0).strip(),
+                          m.end())
         return Marker(style, cn_to_int(m.group(1)), m.group(0).strip(), m.end())
     m = _MONTH_RE.match(line)
     if m and (m.group(2) or len(line) <= 12):

@@ -38,6 +38,10 @@ def outline(text: str, article: int | None = None) -> list[tuple[str, int, str, 
     ("一是积极参加", "shi", 1, "一是"),
     ("二是，根据", "shi", 2, "二是，"),
     ("九月份：", "month", 9, "九月份："),
+    ("第二，要加强", "ordinal", 2, "第二，"),
+    ("三）做好", "cn_paren", 3, "三）"),
+    ("Ⅱ、组织", "roman", 2, "Ⅱ、"),
+    ("B.开展活动", "latin_upper", 2, "B."),
     ("上学期", "period", 0, "上学期"),
 ])
 def test_parse_marker_reads_style_number_and_printed_form(line, style, number, printed):
@@ -47,7 +51,7 @@ def test_parse_marker_reads_style_number_and_printed_form(line, style, number, p
 
 
 @pytest.mark.parametrize("line", ["2017年县教育工会", "1.5倍", "业务收入达到2.2亿元", "十破十立", "一方面要主动",
-                                  "五一国际劳动节期间", "3月，我们组织了"])
+                                  "五一国际劳动节期间", "3月，我们组织了", "第一次会议", "A级单位", "QQ群"])
 def test_parse_marker_ignores_numbers_that_are_not_markers(line):
     assert parse_marker(line) is None, f"{line!r} read as a marker"
 
@@ -337,3 +341,20 @@ def test_markers_glued_by_lost_line_breaks_continue_their_list():
 def test_prose_with_numbers_is_not_split():
     text = "1、坚持统一、规范管理，共有3、4个单位参加。按照第1、2条执行。\n"
     assert [it.marker for it in segment(make_doc(text)).items] == ["1、"]
+
+
+def test_regulations_nest_articles_under_chapters_and_clauses_under_articles():
+    text = ("某公司工会章程\n第一章 总则\n第一条 本会是职工自愿结合的工人阶级群众组织。\n第二条 本会的基本职责是维护职工合法权益。\n"
+            "第二章 会员\n第三条 会员享有以下权利：\n（一）选举权；\n（二）监督权。\n第四条 会员应履行义务。\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "第一章"), ("1.1", 2, "第一条"), ("1.2", 2, "第二条"), ("2", 1, "第二章"), ("2.1", 2, "第三条"),
+        ("2.1.1", 3, "（一）"), ("2.1.2", 3, "（二）"), ("2.2", 2, "第四条")]
+    seg = segment(make_doc(text))
+    assert seg.articles[0].metadata["doc_type"] == "duties" and seg.articles[0].metadata["sector"] == "enterprise"
+
+
+def test_a_speech_with_ordinal_points():
+    text = ("在工会工作会议上的讲话\n同志们：\n今天我们召开会议，部署全年工作。\n第一，要加强组织建设。\n"
+            "第二，要做好维权工作。\n同志们，让我们共同努力！\n")
+    got = [x[:3] for x in outline(text)]
+    assert got == [("1", 1, ""), ("2", 1, ""), ("3", 1, "第一，"), ("4", 1, "第二，"), ("5", 1, "")], got
