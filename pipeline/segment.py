@@ -31,7 +31,8 @@ How the outline is found, in the order the code runs:
 
 Marker styles: ``一、`` (cn), ``(一)`` (paren_cn), ``1、``/``1.``/``1．`` (ar — the
 separators are one style because reports mix them within one list), ``(1)``
-(paren_ar), ``1)`` (ar_paren), ``①`` (circled), ``第一条/章/节`` (chapter_*),
+(paren_ar), ``1)`` (ar_paren), ``一）`` (cn_paren), ``①`` (circled), ``Ⅱ、`` (roman),
+``A.``/``a)`` (latin_upper/lower), ``第一条/章/节`` (chapter_*), ``第一，`` (ordinal),
 ``一是`` (shi), ``五月份`` (month), ``上半年``/``上学期`` (period).
 """
 from __future__ import annotations
