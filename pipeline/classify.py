@@ -5,7 +5,7 @@ Two classifiers share one interface, ``predict(texts, parent_texts) -> list[Item
 * ``DictionaryModel``: the codebook-cue lookup of ``pipeline.dictionary``, the
   transparent baseline;
 * ``Classifier``: one scikit-learn ``Pipeline``: jieba word uni/bigrams (union
-  user dictionary, an explicitly built ``jieba.Tokenizer``), character 2–4-grams,
+  user dictionary, an explicitly built ``jieba.Tokenizer``), character 1–3-grams,
   the parent heading's words, and the five dictionary scores, all TF-IDF /
   scaled and stacked, then a linear SVM whose scores are calibrated to
   probabilities (``CalibratedClassifierCV``, sigmoid).  Deterministic: no
@@ -184,7 +184,7 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
         [("words", TfidfVectorizer(tokenizer=words, token_pattern=None, preprocessor=normalize_text,
                                    lowercase=False, ngram_range=(1, 2), sublinear_tf=True), "text"),
          ("chars", TfidfVectorizer(analyzer="char", preprocessor=normalize_text, lowercase=False,
-                                   ngram_range=(2, 4), sublinear_tf=True, min_df=2), "text"),
+                                   ngram_range=(1, 3), sublinear_tf=True, min_df=2), "text"),
          ("parent", TfidfVectorizer(tokenizer=words.with_empty_token("<top>"), token_pattern=None, preprocessor=normalize_text,
                                     lowercase=False, sublinear_tf=True), "parent_text"),
          ("cues", DictionaryFeatures(dictionary), "text"),
