@@ -196,6 +196,16 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
     return Pipeline([("features", features), ("clf", clf)])
 
 
+#: the few alternatives compared by nested cross-validation (``unionmine evaluate --nested``);
+#: the first is the default of ``build_pipeline``
+MODEL_GRID: dict[str, dict] = {
+    "default": {},
+    "chars_2_4": {"features__chars__ngram_range": (2, 4)},
+    "words_min_df_2": {"features__words__min_df": 2},
+    "C_1": {"clf__estimator__C": 1.0},
+}
+
+
 # ------------------------------------------------------------------------------
 # training data
 # ------------------------------------------------------------------------------

@@ -230,6 +230,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="also write the tables here")
     p.add_argument("--keep-duplicates", action="store_true", default=None,
                    help="also score items marked duplicate_of (default: each text once)")
+    p.add_argument("--nested", action="store_true",
+                   help="also run nested CV over the model settings of classify.MODEL_GRID (slow: ~16x training)")
     p.add_argument("--first", default=None, metavar="FILE", help="first coding sheet (for kappa)")
     p.add_argument("--second", default=None, metavar="FILE", help="second, independent coding sheet (for kappa)")
     _add_config_options(p)
@@ -244,6 +246,12 @@ def _cmd_evaluate(args) -> int:
     ev = evaluate(read_labels(args.labels_file), config, max_folds=args.folds, where=args.labels_file,
                   keep_duplicates=bool(args.keep_duplicates))
     print(ev.report())
+    if args.nested:
+        from .evaluate import nested_evaluate
+
+        print()
+        print(nested_evaluate(read_labels(args.labels_file), config=config, max_folds=args.folds,
+                              where=args.labels_file, keep_duplicates=bool(args.keep_duplicates)).report())
     agree = None
     if args.first and args.second:
         agree = agreement(_read_table(args.first, "a coding sheet"), _read_table(args.second, "a coding sheet"))

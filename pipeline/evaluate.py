@@ -220,6 +220,59 @@ def secondary_scores(gold: Sequence[str], pred: Sequence[str]) -> dict:
             "predicted_pairs": tp + fp}
 
 
+@dataclass
+class NestedResult:
+    """Honest figure for 'choose the settings, then train': selection inside each outer fold."""
+
+    macro_f1: float
+    accuracy: float
+    chosen: list[dict]
+
+    def report(self) -> str:
+        rows = pd.DataFrame(self.chosen)
+        return "\n".join([f"nested document-grouped CV (settings chosen on the training documents only): "
+                          f"macro-F1 {self.macro_f1:.4f}, accuracy {self.accuracy:.4f}", rows.to_string(index=False)])
+
+
+def nested_evaluate(labels: pd.DataFrame, grid: dict[str, dict] | None = None, config: Config | None = None,
+                    max_folds: int = 5, where: str = "labels", keep_duplicates: bool = False,
+                    tokenizer=None) -> NestedResult:
+    """Outer folds hold out documents; inner grouped CV on the rest picks one setting of ``grid``."""
+    from .classify import MODEL_GRID, Classifier, build_jieba, training_frame
+
+    config = config or Config()
+    grid = grid or MODEL_GRID
+    if not keep_duplicates and "duplicate_of" in labels.columns:
+        labels = labels[labels["duplicate_of"].fillna("").astype(str).str.strip() == ""]
+    df = training_frame(labels, where)
+    tk = tokenizer or build_jieba()
+
+    def fit_predict(train: pd.DataFrame, test: pd.DataFrame, params: dict) -> list[str]:
+        model = Classifier.train(train, config, tokenizer=tk, where=where, params=params)
+        return [o.primary_label for o in model.predict(test["text"].tolist(), test["parent_text"].tolist(),
+                                                       explain=False)]
+
+    gold: list[str] = []
+    pred: list[str] = []
+    chosen = []
+    for train_idx, test_idx in grouped_folds(df["doc_id"], max_folds):
+        train, test = df.iloc[train_idx], df.iloc[test_idx]
+        inner = {}
+        for name, params in grid.items():
+            g, p = [], []
+            for itr, ite in grouped_folds(train["doc_id"], max_folds):
+                p += fit_predict(train.iloc[itr], train.iloc[ite], params)
+                g += train["primary_label"].iloc[ite].tolist()
+            inner[name] = score(g, p).macro_f1
+        best = max(inner, key=lambda k: (inner[k], -list(grid).index(k)))
+        pred += fit_predict(train, test, grid[best])
+        gold += test["primary_label"].tolist()
+        chosen.append({"held_out": " ".join(sorted(set(test["doc_id"]))), "chosen": best,
+                       **{f"inner_{k}": round(v, 4) for k, v in inner.items()}})
+    s = score(gold, pred, "nested")
+    return NestedResult(s.macro_f1, s.accuracy, chosen)
+
+
 # ------------------------------------------------------------------------------
 # agreement between coders
 # ------------------------------------------------------------------------------

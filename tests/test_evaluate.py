@@ -133,3 +133,15 @@ def test_calibration_table_counts_every_item_once(evaluation):
     assert cal["n_items"].sum() == evaluation.n_items
     assert ((cal["accuracy"] >= 0) & (cal["accuracy"] <= 1)).all()
     assert "calibration" in evaluation.report()
+
+
+def test_nested_evaluation_chooses_inside_each_outer_fold():
+    from pipeline.evaluate import nested_evaluate
+
+    grid = {"default": {}, "C_1": {"clf__estimator__C": 1.0}}
+    res = nested_evaluate(read_labels(SYNTH), grid=grid, max_folds=3)
+    assert len(res.chosen) == 3
+    for row in res.chosen:
+        assert row["chosen"] in grid and row["held_out"].startswith("syn")
+        assert {"inner_default", "inner_C_1"} <= set(row)
+    assert 0.0 <= res.macro_f1 <= 1.0 and "nested document-grouped CV" in res.report()
