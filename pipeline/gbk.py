@@ -58,6 +58,7 @@ BEAM = 24             # live hypotheses kept per step
 PER_EXPANSION = 12    # candidates kept per hidden byte choice
 PRESELECT = 48       # candidates (by how common they are) scored in context
 POOL_PRESELECT = 100  # the same when both bytes of a character are unknown
+DROP_EXPANSION = 16   # candidates kept for a character that lost its trail to a dropped pair
 MAX_DROPS = 3         # dropped pairs in a row
 # a dropped pair adds a character the text does not show; its bigram cost (about
 # -5 nats for real text) is the price of every reading with more characters, so
@@ -225,7 +226,19 @@ class Searcher:
         lm = self.lm
         limit = PRESELECT if h.kind == "L" else POOL_PRESELECT
         if len(cands) > limit:
-            cands = sorted(cands, key=lambda c: -lm.rank(c[0]))[:limit]
+            # the most common candidates, plus those that follow ``prev`` in jieba's words
+            succ = lm.base.successors(prev)
+            by_norm: dict[str, list] = {}
+            for c in cands:
+                by_norm.setdefault(lm.base.norm(c[0]), []).append(c)
+            keep = sorted(cands, key=lambda c: -lm.rank(c[0]))[:limit]
+            seen = {c[0] for c in keep}
+            for sc in succ[:200]:
+                for c in by_norm.get(sc, ()):
+                    if c[0] not in seen:
+                        keep.append(c)
+                        seen.add(c[0])
+            cands = keep
         scored = [(lm.logp(prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
         scored.sort(key=lambda x: -x[0])
         return scored[:k]
@@ -350,7 +363,7 @@ class Searcher:
         t = self.t
         cands = self.with_unknown_trail(h, "drop")
         res = []
-        for lp, (c, tr) in self._best(h, cands, 6):
+        for lp, (c, tr) in self._best(h, cands, DROP_EXPANSION):
             unk = h.unknown + (len(h.out),)
             res.append(Hyp(h.score + lp + DROP_PENALTY, h.out + c, "drop", tr, h.drops + 1, unk, h.note))
         return res

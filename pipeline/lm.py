@@ -94,6 +94,17 @@ class CharLM:
         """jieba unigram of a normalised character, add-one smoothed."""
         return (self.uni.get(c, 0) + 0.5) / (self.total + self.vocab)
 
+    def successors(self, p: str) -> list[str]:
+        """Normalised characters that follow ``p`` inside jieba's words, most frequent first."""
+        table = self.__dict__.get("_succ_lists")
+        if table is None:
+            groups: dict[str, list[tuple[int, str]]] = {}
+            for k, v in self.bi.items():
+                groups.setdefault(k[0], []).append((v, k[1]))
+            table = {a: [c for _, c in sorted(lst, reverse=True)[:400]] for a, lst in groups.items()}
+            self._succ_lists = table
+        return table.get(self.norm(p), [])
+
     def common_chars(self, n: int) -> list[str]:
         return [c for c, _ in self.uni.most_common(n)]
 
