@@ -40,7 +40,7 @@ def _build_lm() -> CharLM:
 # ----------------------------------------------------------------------------------
 # Character sets (built once)
 # ----------------------------------------------------------------------------------
-def _utf8_like_chars(strong: bool = True) -> str:
+def _utf8_like_chars(strong: bool | None = True) -> str:
     """GBK characters whose two bytes can both occur inside UTF-8 CJK text, with at
     least one of them a UTF-8 lead byte (E3–E9, EF)."""
     out = []
@@ -48,7 +48,10 @@ def _utf8_like_chars(strong: bool = True) -> str:
     cont = set(range(0x80, 0xC0))
     for b1 in range(0x81, 0xFF):
         for b2 in range(0x40, 0xFF):
-            if strong:
+            if strong is None:
+                if not ((b1 in leads and b2 in cont) or (b1 in cont and b2 in leads)):
+                    continue
+            elif strong:
                 # GBK/4 characters (lead E3-E9/EF, trail below A1): rare in real
                 # text, half the pairs of a UTF-8 lead byte and its continuation
                 if not (b1 in leads and b2 < 0xA1 and b2 in cont):
@@ -78,6 +81,7 @@ class _Sets:
         strong = _utf8_like_chars()
         self.utf8_like = set(strong)
         self.utf8_strong = re.compile(f"[{re.escape(strong)}]")
+        self.utf8_mixed = set(_utf8_like_chars(strong=None))
         body = re.escape(_utf8_like_chars(strong=False))
         # a stretch of UTF-8-looking characters, '?' and the ASCII a line can carry
         self.utf8_run = re.compile(f"(?:[{body}?]|[ -~](?=[{body}?]))+")
@@ -143,6 +147,13 @@ def _gain(lm: DocLM, left: str, before: str, after: str, right: str) -> float:
 # ----------------------------------------------------------------------------------
 # The families
 # ----------------------------------------------------------------------------------
+def _suspect(run: str, sets: _Sets) -> bool:
+    """A stretch worth decoding: a GBK/4 tell-tale and three characters whose bytes
+    pair a UTF-8 lead (E3-E9, EF) with a continuation byte, either way round."""
+    return (sum(1 for c in run if c in sets.utf8_like) >= 1 and
+            sum(1 for c in run if c in sets.utf8_mixed) >= 3)
+
+
 def _good_windows(bs: list[int], spans: list[tuple[int, int]]) -> list[tuple[int, int, str, int]]:
     """Windows of source characters whose bytes decode as UTF-8 cleanly.
 
@@ -188,16 +199,11 @@ def _utf8_read_as_gbk(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int,
     mark = kit.config.unrecoverable_mark
     out: list[tuple[int, int, str, float, str]] = []
     # cheap where nothing is wrong: at least two tell-tale characters in the text
-    n = 0
-    for _ in sets.utf8_strong.finditer(text):
-        n += 1
-        if n >= 2:
-            break
-    else:
+    if not sets.utf8_strong.search(text):
         return out
     for m in sets.utf8_run.finditer(text):
         run = m.group()
-        if sum(1 for c in run if c in sets.utf8_like) < 2:
+        if not _suspect(run, sets):
             continue
         a0 = m.start()
         lm = lm_get()
@@ -491,10 +497,8 @@ def recover_chinese_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
         # must not learn the damage it is judging)
         if not lm_box:
             sets = _sets(kit)
-            strong = sets.utf8_like
-
             def cut(m: re.Match) -> str:
-                return "\n" if sum(1 for c in m.group() if c in strong) >= 2 else m.group()
+                return "\n" if _suspect(m.group(), sets) else m.group()
 
             clean = sets.latin_run.sub("\n", sets.utf8_run.sub(cut, text))
             lm_box.append(DocLM(kit.get("gbk_lm", _build_lm), clean))  # type: ignore[arg-type]
