@@ -203,6 +203,8 @@ _NOTICE_TITLE = re.compile(r"关于.{2,60}")
 
 def _is_salutation(t: str) -> bool:
     """The addressees of a notice: ``各乡镇、系统（产业）、企业工会：``."""
+    if len(t) <= 24 and re.fullmatch(r"(?:尊敬的)?[^。；，]{0,16}(?:同志们|朋友们|老师们|同事们|代表们)[：:！!]", t):
+        return True   # a speech's opening address
     return bool(_SALUTATION.fullmatch(t)) and ("、" in t or "，" in t or len(t) <= 20)
 
 

@@ -357,4 +357,5 @@ def test_a_speech_with_ordinal_points():
     text = ("在工会工作会议上的讲话\n同志们：\n今天我们召开会议，部署全年工作。\n第一，要加强组织建设。\n"
             "第二，要做好维权工作。\n同志们，让我们共同努力！\n")
     got = [x[:3] for x in outline(text)]
-    assert got == [("1", 1, ""), ("2", 1, ""), ("3", 1, "第一，"), ("4", 1, "第二，"), ("5", 1, "")], got
+    assert got == [("1", 1, ""), ("2", 1, "第一，"), ("3", 1, "第二，"), ("4", 1, "")], got
+    assert outline(text)[0][3] == "今天我们召开", "the address 同志们： is not an item"
