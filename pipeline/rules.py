@@ -492,7 +492,9 @@ def _is_wrap(a: str, b: str, tok) -> bool:
 
 
 # item markers glued after a sentence end: '…總結。2、明確…', '…工作。 (三)加強…'
-_GLUED_ITEM = re.compile(r"(?<=[。；;！!？?：:])( ?)(\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）])")
+_MARKER_ALT = r"(\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）])"
+# after a sentence end (space optional), or after a heading's last character and a space
+_GLUED_ITEM = re.compile(f"(?:(?<=[。；;！!？?：:])( ?)|(?<=[{CJK}])( )){_MARKER_ALT}")
 _LOST_NUMBER = re.compile(r"(?<=[。；;！!？?])、")
 _MARKER = re.compile(r"^\s*(?:(\d{1,2})([、.．])(?!\d)|([一二三四五六七八九十]{1,3})(、)|([(（])(\d{1,2}|[一二三四五六七八九十]{1,3})([)）]))")
 
@@ -546,11 +548,12 @@ def _item_breaks(text: str, lines: list) -> list:
             seq.append((start, style, v, "line"))
     glued = []
     for m in _GLUED_ITEM.finditer(text):
-        mm = _MARKER.match(m.group(2))
+        mm = _MARKER.match(m.group(3))
         st = _marker_style(mm) if mm else None
         if st:
-            glued.append((m.start(2), st[0], st[1], "glued", m.start(1), m.end(1)))
-            seq.append((m.start(2), st[0], st[1], "glued"))
+            sp = 1 if m.group(1) is not None else 2
+            glued.append((m.start(3), st[0], st[1], "glued", m.start(sp), m.end(sp)))
+            seq.append((m.start(3), st[0], st[1], "glued"))
     seq.sort(key=lambda x: x[0])
     edits = []
     for pos, style, v, _, s0, s1 in glued:
