@@ -492,6 +492,17 @@ def classify_items(items: Sequence[Item], classifier) -> list[ItemLabel]:
     return classifier.predict([it.text for it in items], parents, [it.item_id for it in items])
 
 
+def _cache_key(frame: pd.DataFrame) -> str:
+    """Training hash + the classifier's own code + scikit-learn's version: what a cached model depends on."""
+    import sklearn
+
+    h = hashlib.sha256(training_hash(frame).encode())
+    for mod in ("classify.py", "dictionary.py"):
+        h.update((Path(__file__).resolve().parent / mod).read_bytes())
+    h.update(sklearn.__version__.encode())
+    return h.hexdigest()
+
+
 def default_cache_dir() -> Path:
     """Where trained-on-the-fly models live: $UNIONMINE_CACHE, else $XDG_CACHE_HOME/unionmine, else ~/.cache/unionmine."""
     env = os.environ.get("UNIONMINE_CACHE")
@@ -534,7 +545,7 @@ def load_or_train(config: Config | None = None, labels_path: str | os.PathLike[s
     if config.model_path:
         target = Path(config.model_path)
     else:
-        key = training_hash(frame)[:16]
+        key = _cache_key(frame)[:16]
         target = Path(cache_dir) if cache_dir else default_cache_dir()
         target = target / f"classifier-cb{CODEBOOK_VERSION}-{key}.joblib"
         if target.is_file():
