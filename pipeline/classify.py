@@ -38,12 +38,12 @@ from .model import CODEBOOK_VERSION, LABELS, Item, ItemLabel
 #: the labels file shipped with the package's repository
 SHIPPED_LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "items_v1.csv"
 #: bump when features or estimator change, so cached models are retrained
-MODEL_FORMAT = "unionmine-classifier/1"
+MODEL_FORMAT = "unionmine-classifier/2"
 N_TOP_TERMS = 5
 MEMO_MAX_CHARS = 80
 _CLAUSE_SPLIT = re.compile(r"[。；;！!？?]")
 MIN_CLAUSE_CHARS = 6
-_PUNCT = set("，。、；：？！“”‘’（）《》〈〉【】…—·,.;:?!\"'()[]<>-_/\\|%％ \t\n")
+_PUNCT = frozenset("，。、；：？！“”‘’（）《》〈〉【】…—·,.;:?!\"'()[]<>-_/\\|%％ \t\n")
 
 
 # ------------------------------------------------------------------------------
@@ -118,7 +118,8 @@ class WordTokenizer:
         if short and text in self._memo:
             return list(self._memo[text])
         # HMM off: no guessed new words, so tokens depend only on the dictionaries (and it is faster)
-        words = [w for w in self.tokenizer.lcut(text, HMM=False) if w.strip() and not all(c in _PUNCT for c in w)]
+        drop = _PUNCT.issuperset
+        words = [w for w in self.tokenizer.lcut(text, HMM=False) if not (drop(w) or w.isspace())]
         if not words and self.empty_token:
             words = [self.empty_token]
         if short:
@@ -163,6 +164,55 @@ class DictionaryFeatures(BaseEstimator, TransformerMixin):
         return np.array(list(LABELS) + ["no_cue"], dtype=object)
 
 
+class Normalize(BaseEstimator, TransformerMixin):
+    """First step of the pipeline: both text columns in the form every feature sees.
+
+    ``normalize_text`` (NFKC widths, simplified characters, no spaces) runs once
+    per text here instead of once per feature block; parent headings, which
+    repeat for every child, are remembered.
+    """
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        memo: dict[str, str] = {}
+        out = {}
+        for col in ("text", "parent_text"):
+            vals = _as_list(X[col]) if col in X.columns else [""] * len(X)
+            out[col] = [memo[v] if v in memo else memo.setdefault(v, normalize_text(v)) for v in vals]
+        return pd.DataFrame(out)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["text", "parent_text"], dtype=object)
+
+
+class Deduplicated(BaseEstimator, TransformerMixin):
+    """A transformer applied to each distinct input once (parent headings repeat for every child).
+
+    It is fitted on every row, duplicates included, so document frequencies and
+    hence the features are exactly those of the wrapped transformer.
+    """
+
+    def __init__(self, transformer=None):
+        self.transformer = transformer
+
+    def fit(self, X, y=None):
+        from sklearn.base import clone
+
+        self.transformer_ = clone(self.transformer).fit(_as_list(X), y)
+        return self
+
+    def transform(self, X):
+        index: dict[str, int] = {}
+        rows = [index.setdefault(v, len(index)) for v in _as_list(X)]
+        Xt = self.transformer_.transform(list(index))
+        return (Xt.tocsr() if sp.issparse(Xt) else sp.csr_matrix(Xt))[rows]
+
+    def get_feature_names_out(self, input_features=None):
+        return self.transformer_.get_feature_names_out()
+
+
 def _as_list(X) -> list[str]:
     if isinstance(X, pd.DataFrame):
         X = X.iloc[:, 0]
@@ -180,20 +230,21 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
     from sklearn.svm import LinearSVC
 
     words = word_tokenizer or WordTokenizer()
+    # texts arrive normalized (the "normalize" step), so the vectorizers need no preprocessor
     features = ColumnTransformer(
-        [("words", TfidfVectorizer(tokenizer=words, token_pattern=None, preprocessor=normalize_text,
-                                   lowercase=False, ngram_range=(1, 2), sublinear_tf=True), "text"),
-         ("chars", TfidfVectorizer(analyzer="char", preprocessor=normalize_text, lowercase=False,
+        [("words", TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
+                                   ngram_range=(1, 2), sublinear_tf=True), "text"),
+         ("chars", TfidfVectorizer(analyzer="char", lowercase=False,
                                    ngram_range=(1, 3), sublinear_tf=True, min_df=2), "text"),
-         ("parent", TfidfVectorizer(tokenizer=words.with_empty_token("<top>"), token_pattern=None, preprocessor=normalize_text,
-                                    lowercase=False, sublinear_tf=True), "parent_text"),
+         ("parent", Deduplicated(TfidfVectorizer(tokenizer=words.with_empty_token("<top>"), token_pattern=None,
+                                                 lowercase=False, sublinear_tf=True)), "parent_text"),
          ("cues", DictionaryFeatures(dictionary), "text"),
-         ("parent_cues", DictionaryFeatures(dictionary), "parent_text")],
+         ("parent_cues", Deduplicated(DictionaryFeatures(dictionary)), "parent_text")],
         transformer_weights={"words": 1.0, "chars": 1.0, "parent": 0.4, "cues": 0.6, "parent_cues": 0.3})
     svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
     clf = CalibratedClassifierCV(svm, method="sigmoid",
                                  cv=StratifiedKFold(n_splits=calibration_folds, shuffle=False))
-    return Pipeline([("features", features), ("clf", clf)])
+    return Pipeline([("normalize", Normalize()), ("features", features), ("clf", clf)])
 
 
 #: the few alternatives compared by nested cross-validation (``unionmine evaluate --nested``);
@@ -319,10 +370,12 @@ class Classifier:
         if not texts:
             return []
         X = _frame(texts, parent_texts)
-        Xt = self.pipeline[:-1].transform(X)
+        Xn = self.pipeline.named_steps["normalize"].transform(X)
+        Xt = self.pipeline.named_steps["features"].transform(Xn).tocsr()
         proba = self.pipeline[-1].predict_proba(Xt)
         ids = list(item_ids) if item_ids is not None else [""] * len(texts)
         clause_labels = self._clause_labels(texts, X["parent_text"].tolist()) if self.secondary_mode == "clauses" else None
+        ntexts, nparents = Xn["text"].tolist(), Xn["parent_text"].tolist()
         out = []
         for i, p in enumerate(proba):
             k = int(np.argmax(p))
@@ -332,7 +385,7 @@ class Classifier:
             else:
                 found = {lab for lab in self.classes if p[self.classes.index(lab)] >= self.secondary_threshold}
             secondary = tuple(lab for lab in LABELS if lab != primary and lab in found)
-            terms = self._top_terms(Xt[i], k, texts[i], X['parent_text'].iat[i]) if explain else ()
+            terms = self._top_terms(Xt, i, k, ntexts[i], nparents[i]) if explain else ()
             out.append(ItemLabel(ids[i], primary, secondary, float(round(p[k], 4)), terms, self.name))
         return out
 
@@ -369,8 +422,10 @@ class Classifier:
                 c = np.asarray(cc.estimator.coef_)
                 coefs.append(np.vstack([-c[0], c[0]]) if c.shape[0] == 1 else c)
             self._coef = np.mean(coefs, axis=0)
-            self._names = list(self.pipeline[0].get_feature_names_out())
-            self._dictionary = DictionaryClassifier()
+            features = self.pipeline.named_steps["features"]
+            self._names = list(features.get_feature_names_out())
+            # the fitted cue features' own dictionary: its memo already holds the item's scores
+            self._dictionary = features.named_transformers_["cues"].dictionary_
         return self._coef, self._names
 
     def __getstate__(self) -> dict:
@@ -379,22 +434,23 @@ class Classifier:
             state.pop(k, None)
         return state
 
-    def _top_terms(self, row, k: int, text: str, parent: str = "") -> tuple[str, ...]:
+    def _top_terms(self, Xt, i: int, k: int, text: str, parent: str = "") -> tuple[str, ...]:
         """Terms with the largest positive contribution (tf-idf value × mean SVM weight) to class ``k``.
 
         Word bigrams are shown joined; the dictionary-score features are shown as the
         cues they counted; features of the parent heading carry a ``parent:`` prefix.
         """
         coef, names = self._explainer()
-        row = row.tocsr() if sp.issparse(row) else sp.csr_matrix(row)
-        contrib = row.data * coef[k, row.indices]
+        lo, hi = Xt.indptr[i], Xt.indptr[i + 1]  # row i of the CSR matrix, without slicing it
+        indices = Xt.indices[lo:hi]
+        contrib = Xt.data[lo:hi] * coef[k, indices]
         order = np.argsort(-contrib, kind="stable")
         label = self.classes[k]
         terms: list[str] = []
         for j in order:
             if contrib[j] <= 0 or len(terms) >= N_TOP_TERMS:
                 break
-            block, _, term = names[row.indices[j]].partition("__")
+            block, _, term = names[indices[j]].partition("__")
             if block in ("cues", "parent_cues"):
                 source = text if block == "cues" else parent
                 new = list(self._dictionary.score(source).terms_for(label)[:2]) if term == label else []

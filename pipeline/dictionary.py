@@ -168,12 +168,14 @@ class DictionaryClassifier:
         self.min_score = min_score
         self._pattern = None
 
-    def _regex(self) -> re.Pattern[str]:
+    def _index(self) -> dict[str, tuple[int, ...]]:
+        """First character → the lengths of the cues starting with it, longest first."""
         if self._pattern is None:
-            # longest first: the alternation then prefers the longer cue at a position
-            words = sorted({c.cue for c in self.cues if c.cue}, key=lambda w: (-len(w), w))
-            # a lookahead finds, in one scan, the longest cue starting at every position
-            self._pattern = re.compile("(?=(" + "|".join(map(re.escape, words)) + "))")
+            lengths: dict[str, set[int]] = {}
+            for c in self.cues:
+                if c.cue:
+                    lengths.setdefault(c.cue[0], set()).add(len(c.cue))
+            self._pattern = {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
             self._by_cue = {c.cue: c for c in self.cues}
         return self._pattern
 
@@ -186,18 +188,27 @@ class DictionaryClassifier:
 
     def find(self, text: str) -> tuple[CueMatch, ...]:
         """Non-overlapping cue matches, longest cue first at each position."""
-        rx = self._regex()
+        index = self._index()
+        by_cue = self._by_cue
         found: list[CueMatch] = []
-        # scan every start position so that a longer cue starting later in an
-        # overlapping run still beats a shorter one starting earlier
-        candidates = [(m.start(), m.group(1)) for m in rx.finditer(text)]
+        # the longest cue starting at every position (a dictionary lookup per cue
+        # length, only where a cue can start), so that a longer cue starting later
+        # in an overlapping run still beats a shorter one starting earlier
+        candidates = []
+        for i, ch in enumerate(text):
+            lens = index.get(ch)
+            if lens:
+                for n in lens:
+                    if text[i:i + n] in by_cue:
+                        candidates.append((i, text[i:i + n]))
+                        break
         taken = [False] * len(text)
         for i, word in sorted(candidates, key=lambda t: (-len(t[1]), t[0])):
             if any(taken[i:i + len(word)]):
                 continue
             for k in range(i, i + len(word)):
                 taken[k] = True
-            found.append(CueMatch(self._by_cue[word], i))
+            found.append(CueMatch(by_cue[word], i))
         return tuple(sorted(found, key=lambda m: m.start))
 
     def score(self, text: str) -> DictionaryResult:

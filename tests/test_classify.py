@@ -324,12 +324,29 @@ def test_classify_frame_of_no_rows_still_has_the_label_columns(model):
 def test_fitted_model_uses_the_passed_jieba_and_shares_one_after_loading(model, jieba_tk):
     import pickle
 
-    vecs = dict(model.pipeline[0].named_transformers_)
-    words, parent = vecs["words"].tokenizer, vecs["parent"].tokenizer
+    vecs = dict(model.pipeline.named_steps["features"].named_transformers_)
+    words, parent = vecs["words"].tokenizer, vecs["parent"].transformer_.tokenizer
     assert words.tokenizer is jieba_tk and parent.tokenizer is jieba_tk, "the passed tokenizer must survive clone"
     loaded = pickle.loads(pickle.dumps(model))
-    vecs = dict(loaded.pipeline[0].named_transformers_)
-    assert vecs["words"].tokenizer.holder is vecs["parent"].tokenizer.holder, "one jieba per process"
+    vecs = dict(loaded.pipeline.named_steps["features"].named_transformers_)
+    assert vecs["words"].tokenizer.holder is vecs["parent"].transformer_.tokenizer.holder, "one jieba per process"
+
+
+def test_parent_features_of_repeated_headings_equal_those_of_a_plain_vectorizer(model):
+    """Deduplicated computes each distinct parent once; the rows must be those of the wrapped vectorizer."""
+    parent = model.pipeline.named_steps["features"].named_transformers_["parent"]
+    texts = ["加强工会自身建设", "", "加强工会自身建设", "开展送温暖活动", ""]
+    assert (parent.transform(texts) != parent.transformer_.transform(texts)).nnz == 0
+
+
+def test_dictionary_lookup_takes_the_longest_cue_at_each_position():
+    d = DictionaryClassifier()
+    text = normalize_text("召开职工代表大会审议集体合同草案，落实女职工四期保护")
+    found = [(m.cue.cue, m.start) for m in d.find(text)]
+    assert ("职工代表大会", text.find("职工")) in found, f"the longest cue must win over 职工…: {found}"
+    assert ("集体合同", text.find("集体合同")) in found and ("四期保护", text.find("四期保护")) in found, found
+    assert all(not (a != b and sa <= sb < sa + len(a)) for a, sa in found for b, sb in found), \
+        f"cue matches must not overlap: {found}"
 
 
 def test_top_terms_never_hold_the_list_separator(model):
