@@ -351,6 +351,9 @@ class Searcher:
                 hh = Hyp(h.score + lp + bonus, out, "L", None, 0, unk, h.note)
                 if ins == "\n":
                     total = hh.score + self.lm.logp(c, "\n") + suffix_after(i + 1, "\n")
+                elif ins == "(":
+                    # the reading goes (strip_pinyin); judge c by what follows it
+                    total = hh.score + suffix_after(i + 1 + m.end(), c)
                 else:
                     total = hh.score + suffix_after(i + 1, c)
                 done.append((total, hh, i + 1, ins))
@@ -495,7 +498,8 @@ def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings,
         lm.logp(text[obs_from - 1], obs[0]) + inner[0] + (lm.logp(obs[-1], "\n") if horizon == line_end else 0.0)
     done.sort(key=lambda d: -d[0])
     best_total, best, consumed, ins = done[0]
-    if _DEBUG: print("base", base, "best", best_total)
+    if _DEBUG:
+        print("base", base, "best", best_total)
     if best_total - base < MARGIN:
         return None
     # posterior over distinct outcomes
