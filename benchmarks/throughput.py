@@ -201,6 +201,10 @@ class RssSampler(threading.Thread):
 def end_to_end(corpus: Path, out: Path, workers: int, n_bytes: int) -> dict:
     cmd = [PY, "-m", "pipeline.cli", "run", str(corpus), "--out", str(out), "--workers", str(workers),
            "--no-cache", "--no-progress"]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()[0]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = RssSampler(proc.pid)
@@ -209,11 +213,14 @@ def end_to_end(corpus: Path, out: Path, workers: int, n_bytes: int) -> dict:
     wall = time.perf_counter() - t
     sampler.stop.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the run and its (reaped) workers
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else {}
     return {"workers": workers, "seconds": wall, "mb_per_s": n_bytes / 1e6 / wall, "rc": proc.returncode,
             "summary": stderr.strip().splitlines()[-1] if stderr.strip() else "",
             "parent_mb": sampler.parent_kb / 1024, "worker_mb": sampler.worker_kb / 1024,
-            "total_mb": sampler.total_kb / 1024, "stages": manifest.get("stages", {})}
+            "total_mb": sampler.total_kb / 1024, "stages": manifest.get("stages", {}),
+            "cpu_s": cpu, "load": (load0 + os.getloadavg()[0]) / 2}
 
 
 # ------------------------------------------------------------------------------
@@ -254,6 +261,9 @@ def main(argv=None) -> int:
                   f"{r['mb_per_s'] / jieba_mbs:5.2f}x  ({r['seconds']:.1f} s, exit {r['rc']}; peak RSS parent "
                   f"{r['parent_mb']:.0f} MB, largest worker {r['worker_mb']:.0f} MB, all at once "
                   f"{r['total_mb']:.0f} MB)")
+            print(f"  CPU {r['cpu_s']:.1f} s over {r['seconds']:.1f} s wall: {r['cpu_s'] / r['seconds']:.2f} cores busy "
+                  f"(of {w}); load average around the run {r['load']:.1f}; "
+                  f"{n_bytes / 1e6 / r['cpu_s']:.3f} MB per CPU-second")
             for name, st in r["stages"].items():
                 if name in ("dedup", "write", "statistics", "classifier_load"):
                     print(f"{'  corpus-level ' + name:46s} {st['seconds']:8.2f} s")

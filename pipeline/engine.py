@@ -64,6 +64,8 @@ class DocResult:
     #: compact material for corpus-level near-duplicate detection (see ``pipeline.run``)
     dedup: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
+    #: CPU time of the per-document stages (wall time minus waiting for a core)
+    cpu_seconds: float = 0.0
 
     @property
     def warnings(self) -> str:
@@ -114,6 +116,7 @@ class DocumentProcessor:
 
     def process(self, task: Task) -> DocResult:
         res = DocResult(task.doc_id, task.source, task.sha256, len(task.data))
+        cpu0 = time.process_time()
         stage = "ingest"
         try:
             t = time.perf_counter()
@@ -147,6 +150,7 @@ class DocumentProcessor:
         if res.error is not None:
             res.document = res.text = None
             res.repairs, res.articles, res.items = [], [], []
+        res.cpu_seconds = time.process_time() - cpu0
         return res
 
 
@@ -235,6 +239,7 @@ def _processor_for(config: Config, classifier: Any, key: Any) -> DocumentProcess
     with _LOCK:
         proc = _PROCESSORS.get(key)
         if proc is None:
+            _one_thread_each()
             proc = DocumentProcessor(config, classifier)
             proc.warm_up()
             _PROCESSORS.clear()  # a worker serves one run configuration at a time
@@ -245,6 +250,16 @@ def _processor_for(config: Config, classifier: Any, key: Any) -> DocumentProcess
 def _init_worker(config: Config, classifier_blob: bytes | None) -> None:
     classifier = pickle.loads(classifier_blob) if classifier_blob is not None else None
     _processor_for(config, classifier, "local")
+
+
+def _one_thread_each() -> None:
+    """N worker processes on N cores: numpy/scikit-learn must not start N threads each on top."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn; without it, carry on
+        pass
 
 
 def _process_local(task: Task) -> DocResult:

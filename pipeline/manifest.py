@@ -67,6 +67,8 @@ class Manifest:
     seconds: float = 0.0
     status: str = "complete"
     cache: dict[str, Any] = field(default_factory=dict)
+    #: CPU time of the per-document stages, summed over workers (compare with their wall time in ``stages``)
+    worker_cpu_seconds: float = 0.0
 
     def stage(self, name: str) -> StageStats:
         return self.stages.setdefault(name, StageStats())
@@ -88,6 +90,7 @@ class Manifest:
             "config": _jsonable(self.config.as_dict()),
             "counts": self.counts,
             "stages": {k: v.as_dict() for k, v in self.stages.items()},
+            "worker_cpu_seconds": round(self.worker_cpu_seconds, 3),
             "cache": self.cache,
             "inputs": sorted(self.inputs, key=lambda d: (d["doc_id"] or "", d["path"])),
             "errors": [{"file": e.file, "stage": e.stage, "kind": e.kind, "message": e.message}

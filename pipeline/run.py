@@ -430,6 +430,8 @@ def _take(entry: Entry, res: DocResult, out_dir: Path, result: RunResult, manife
         st.files += 1
         st.seconds += secs
         st.n_bytes += entry.n_bytes
+    if not entry.cached:
+        manifest.worker_cpu_seconds += getattr(res, "cpu_seconds", 0.0)
     if res.error is not None:
         err = res.error
         if err.file != entry.source:  # a cached result of the same bytes under another path

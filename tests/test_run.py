@@ -196,6 +196,10 @@ def test_example_config_documents_every_option_at_its_default():
         if f.name == "extra":
             continue
         assert re.search(rf"^#? ?{f.name} = ", text, re.M), f"unionmine.example.toml does not document {f.name}"
+    from pipeline.config import DEFAULT_RULES
+
+    for rule in DEFAULT_RULES:
+        assert f'"{rule}"' in text, f"unionmine.example.toml does not list the rule {rule}"
     tomllib.loads(text)
     assert load_config(path) == Config()
     assert load_config(path, workers=3, script=None).workers == 3  # a flag overrides, an unset flag does not
