@@ -240,6 +240,8 @@ def main(argv=None) -> int:
           "(other engineers share these cores: figures are lower bounds)")
     with tempfile.TemporaryDirectory(prefix="unionmine-bench-") as tmp:
         tmp = Path(tmp)
+        if args.mb <= 0:  # --mb 0: only the memory runs
+            return _memory_runs(tmp, args)
         corpus = tmp / "corpus"
         paths = build_corpus(corpus, args.mb, args.seed)
         n_bytes = sum(p.stat().st_size for p in paths)
@@ -273,15 +275,21 @@ def main(argv=None) -> int:
                   " (target 1.7x with 2)")
         print(f"end-to-end 1 worker / bare jieba: {runs[1]['mb_per_s'] / jieba_mbs:.2f}x (target 0.6x)")
         if args.memory_files:
-            print()
-            for n in (args.memory_files, 4 * args.memory_files):
-                small = tmp / f"small{n}"
-                sp = build_corpus(small, 0, args.seed + n, file_kb=(2, 4), n_files=n)
-                nb = sum(p.stat().st_size for p in sp)
-                r = end_to_end(small, tmp / f"mout{n}", 1, nb)
-                print(f"{len(sp):5d} files ({nb / 1e6:.2f} MB), 1 worker: peak RSS {r['parent_mb']:.0f} MB "
-                      f"({r['seconds']:.1f} s, exit {r['rc']})")
+            _memory_runs(tmp, args)
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+def _memory_runs(tmp: Path, args) -> int:
+    """Peak RSS of one-worker runs on N and 4N small files: it should not grow with N."""
+    print()
+    for n in (args.memory_files, 4 * args.memory_files):
+        small = tmp / f"small{n}"
+        sp = build_corpus(small, 0, args.seed + n, file_kb=(2, 4), n_files=n)
+        nb = sum(p.stat().st_size for p in sp)
+        r = end_to_end(small, tmp / f"mout{n}", 1, nb)
+        print(f"{len(sp):5d} files ({nb / 1e6:.2f} MB), 1 worker: peak RSS {r['parent_mb']:.0f} MB "
+              f"({r['seconds']:.1f} s, exit {r['rc']}; {r['summary']})", flush=True)
     return 0
 
 

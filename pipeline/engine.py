@@ -31,8 +31,9 @@ from .model import FileError
 
 #: a document with no line break and more characters than this gets a warning
 LONG_LINE_CHARS = 100_000
-_WARM_UP = ("2023年機關工會工作計劃\n一、加強職工之家建設，組織職工開展勞動競賽。\n"
-            "二、做好困難職工幫扶和送溫暖工作。\n(一)走訪慰問困難職工。\n")
+#: a tiny report with the usual damage (pinyin glued on, ? for quotes), so warming up loads every rule's tools
+_WARM_UP = ("2023年機關工會工作計劃\n一、加強(qiáng)職工之家建設，實施?十二五?規劃，組織職工開展勞動競賽。\n"
+            "二、做好困難職工幫扶和送溫暖工作。\n(一)走訪慰問社區(qū)困難職工。\n")
 #: a document whose repaired text keeps less than this share of its decoded text gets a warning
 LOST_SHARE = 0.5
 
