@@ -40,6 +40,8 @@ SHIPPED_LABELS = Path(__file__).resolve().parents[1] / "data" / "labels" / "item
 #: bump when features or estimator change, so cached models are retrained
 MODEL_FORMAT = "unionmine-classifier/2"
 N_TOP_TERMS = 5
+#: jieba's HMM guesses new words; off, tokens depend only on the dictionaries (measured: see docs)
+HMM = False
 MEMO_MAX_CHARS = 80
 _CLAUSE_SPLIT = re.compile(r"[。；;！!？?]")
 MIN_CLAUSE_CHARS = 6
@@ -119,7 +121,7 @@ class WordTokenizer:
             return list(self._memo[text])
         # HMM off: no guessed new words, so tokens depend only on the dictionaries (and it is faster)
         drop = _PUNCT.issuperset
-        words = [w for w in self.tokenizer.lcut(text, HMM=False) if not (drop(w) or w.isspace())]
+        words = [w for w in self.tokenizer.lcut(text, HMM=HMM) if not (drop(w) or w.isspace())]
         if not words and self.empty_token:
             words = [self.empty_token]
         if short:
@@ -219,6 +221,10 @@ def _as_list(X) -> list[str]:
     return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in X]
 
 
+#: weight of each feature block (the codebook-cue scores at 0.3 since the cue table grew; see docs/classify.md)
+FEATURE_WEIGHTS = {"words": 1.0, "chars": 1.0, "parent": 0.4, "cues": 0.3, "parent_cues": 0.3}
+
+
 def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: DictionaryClassifier | None = None,
                    calibration_folds: int = 3):
     """The unfitted scikit-learn ``Pipeline`` (input: a frame with ``text`` and ``parent_text``)."""
@@ -240,7 +246,7 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
                                                  lowercase=False, sublinear_tf=True)), "parent_text"),
          ("cues", DictionaryFeatures(dictionary), "text"),
          ("parent_cues", Deduplicated(DictionaryFeatures(dictionary)), "parent_text")],
-        transformer_weights={"words": 1.0, "chars": 1.0, "parent": 0.4, "cues": 0.6, "parent_cues": 0.3})
+        transformer_weights=dict(FEATURE_WEIGHTS))
     svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
     clf = CalibratedClassifierCV(svm, method="sigmoid",
                                  cv=StratifiedKFold(n_splits=calibration_folds, shuffle=False))
@@ -251,8 +257,8 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
 #: the first is the default of ``build_pipeline``
 MODEL_GRID: dict[str, dict] = {
     "default": {},
+    "cues_0.6": {"features__transformer_weights": {**FEATURE_WEIGHTS, "cues": 0.6}},
     "chars_2_4": {"features__chars__ngram_range": (2, 4)},
-    "words_min_df_2": {"features__words__min_df": 2},
     "C_1": {"clf__estimator__C": 1.0},
 }
 
@@ -316,9 +322,10 @@ class Classifier:
     secondary_threshold: float = 0.35
     meta: dict = field(default_factory=dict)
     name: str = "model"
-    #: "clauses": secondary = labels winning a clause of the item (p ≥ threshold);
+    #: "cues": secondary = labels whose codebook cues win a whole clause of the item (the default);
+    #: "clauses": secondary = labels the model gives a clause of the item (p ≥ threshold);
     #: "probability": secondary = labels whose item-level probability ≥ threshold
-    secondary_mode: str = "probability"
+    secondary_mode: str = "cues"
 
     # -- training --------------------------------------------------------------
     @classmethod
@@ -380,7 +387,9 @@ class Classifier:
         for i, p in enumerate(proba):
             k = int(np.argmax(p))
             primary = self.classes[k]
-            if clause_labels is not None:
+            if self.secondary_mode == "cues":
+                found = self._cue_clause_labels(ntexts[i])
+            elif clause_labels is not None:
                 found = clause_labels[i]
             else:
                 found = {lab for lab in self.classes if p[self.classes.index(lab)] >= self.secondary_threshold}
@@ -388,6 +397,24 @@ class Classifier:
             terms = self._top_terms(Xt, i, k, ntexts[i], nparents[i]) if explain else ()
             out.append(ItemLabel(ids[i], primary, secondary, float(round(p[k], 4)), terms, self.name))
         return out
+
+    def _cue_clause_labels(self, text: str) -> set[str]:
+        """Labels whose codebook cues win a whole clause of a multi-clause item (never ``other``).
+
+        The codebook makes a function secondary "when it is substantive (a whole
+        clause), not a passing word": each clause (split at 。；;!?, at least
+        ``MIN_CLAUSE_CHARS`` characters) is scored by the dictionary on its own.
+        """
+        parts = [c for c in _CLAUSE_SPLIT.split(text) if len(c) >= MIN_CLAUSE_CHARS]
+        if len(parts) < 2:
+            return set()
+        self._explainer()
+        found = set()
+        for c in parts:
+            label = self._dictionary._score(c).primary_label  # not memoised: clauses rarely repeat
+            if label != "other":
+                found.add(label)
+        return found
 
     def _clause_labels(self, texts: list[str], parents: list[str]) -> list[set[str]]:
         """Per item, the labels that win one of its clauses with p ≥ the secondary threshold.

@@ -152,6 +152,7 @@ def test_top_terms_come_from_the_text(model):
 def test_secondary_labels_follow_the_threshold(model):
     text = ["开展送温暖活动，同时召开职代会签订集体合同"]
     proba = model.predict_proba(text)[0]
+    model = dataclasses.replace(model, secondary_mode="probability")
     low = dataclasses.replace(model, secondary_threshold=0.0).predict(text)[0]
     high = dataclasses.replace(model, secondary_threshold=1.01).predict(text)[0]
     assert set(low.secondary_labels) == set(LABELS) - {low.primary_label}
@@ -161,6 +162,16 @@ def test_secondary_labels_follow_the_threshold(model):
     runner_up = model.classes[int(np.argsort(proba)[-2])]
     assert runner_up in o.secondary_labels
     assert abs(sum(proba) - 1.0) < 1e-6
+
+
+def test_secondary_labels_by_default_are_functions_that_win_a_whole_clause(model):
+    assert model.secondary_mode == "cues"
+    (o,) = model.predict(["召开教代会，推进校务公开，签订集体合同；开展送温暖活动，慰问困难职工"])
+    assert o.primary_label == "rights" and o.secondary_labels == ("welfare",), o
+    (o,) = model.predict(["召开教代会，推进校务公开，签订集体合同，开展送温暖活动"])
+    assert o.secondary_labels == (), "one clause only: a passing word is not a secondary label"
+    (o,) = model.predict(["召开教代会推进校务公开；做好关工委工作确保青少年成长"])
+    assert "other" not in o.secondary_labels, o
 
 
 def test_parent_text_changes_the_features(synth, jieba_tk):
