@@ -405,16 +405,9 @@ class Classifier:
         clause), not a passing word": each clause (split at 。；;!?, at least
         ``MIN_CLAUSE_CHARS`` characters) is scored by the dictionary on its own.
         """
-        parts = [c for c in _CLAUSE_SPLIT.split(text) if len(c) >= MIN_CLAUSE_CHARS]
-        if len(parts) < 2:
-            return set()
         self._explainer()
-        found = set()
-        for c in parts:
-            label = self._dictionary._score(c).primary_label  # not memoised: clauses rarely repeat
-            if label != "other":
-                found.add(label)
-        return found
+        labels = self._dictionary.clause_labels(text, _CLAUSE_SPLIT, MIN_CLAUSE_CHARS)
+        return {label for label in labels if label != "other"} if len(labels) >= 2 else set()
 
     def _clause_labels(self, texts: list[str], parents: list[str]) -> list[set[str]]:
         """Per item, the labels that win one of its clauses with p ≥ the secondary threshold.

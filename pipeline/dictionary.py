@@ -241,5 +241,34 @@ class DictionaryClassifier:
                           and scores[label] >= max(self.min_score, self.secondary_share * best))
         return DictionaryResult(scores, matches, primary, secondary, best / total if total else 0.0)
 
+    def clause_labels(self, text: str, split: re.Pattern[str], min_chars: int) -> list[str]:
+        """The primary label of each clause of ``text`` (split by ``split``, at least ``min_chars`` long).
+
+        The same as ``score(clause).primary_label`` for every clause, but from the
+        matches of the whole text (remembered by ``score``): no cue holds a
+        clause separator, so a clause's cues are the text's cues inside it.
+        """
+        text = normalize_text(text)
+        matches = self.score(text).matches
+        out = []
+        start = 0
+        for m in [*split.finditer(text), None]:
+            end = m.start() if m else len(text)
+            a, b, start = start, end, (m.end() if m else end)
+            if b - a < min_chars:
+                continue
+            lead = _LEAD_END.search(text, a, b)
+            lead_end = min((lead.start() - a) if lead else b - a, LEAD_CHARS)
+            scores = {label: 0.0 for label in LABELS}
+            first: dict[str, int] = {}
+            for match in matches:
+                if a <= match.start < b:
+                    scores[match.cue.label] += match.cue.weight * (LEAD_FACTOR if match.start - a < lead_end else 1.0)
+                    first.setdefault(match.cue.label, match.start)
+            best = max(scores.values())
+            out.append("other" if best < self.min_score else
+                       min((label for label in LABELS if scores[label] == best), key=lambda lab: first[lab]))
+        return out
+
     def score_many(self, texts: Iterable[str]) -> list[DictionaryResult]:
         return [self.score(t) for t in texts]

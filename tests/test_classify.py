@@ -174,6 +174,16 @@ def test_secondary_labels_by_default_are_functions_that_win_a_whole_clause(model
     assert "other" not in o.secondary_labels, o
 
 
+def test_clause_labels_from_the_whole_text_equal_scoring_each_clause():
+    import re
+
+    d = DictionaryClassifier()
+    split = re.compile(r"[。；;！!？?]")
+    text = normalize_text("召开教代会，推进校务公开；开展送温暖活动。做好关工委工作；短句；举办职工运动会：篮球赛")
+    expected = [d.score(c).primary_label for c in split.split(text) if len(c) >= 4]
+    assert d.clause_labels(text, split, 4) == expected == ["rights", "welfare", "other", "culture"], expected
+
+
 def test_parent_text_changes_the_features(synth, jieba_tk):
     # generic leaves whose label only their parent heading reveals
     heads = {"welfare": "开展送温暖慰问困难职工", "culture": "举办职工运动会和文艺演出"}
