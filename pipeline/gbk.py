@@ -239,18 +239,21 @@ class Searcher:
                         keep.append(c)
                         seen.add(c[0])
             cands = keep
-        scored = [(lm.logp(prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
+        pp = h.out[-2] if len(h.out) >= 2 else (self.left if h.out else self.left2)
+        scored = [(lm.logp3(pp, prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
         scored.sort(key=lambda x: -x[0])
         return scored[:k]
 
     # -- the beam ------------------------------------------------------------------
-    def run(self, left: str, start: Hyp, obs: str, suffix_after, prefix=None) -> list[tuple[float, Hyp, int, str]]:
+    def run(self, left: str, start: Hyp, obs: str, suffix_after, prefix=None,
+            left2: str = "\n") -> list[tuple[float, Hyp, int, str]]:
         """Search the recovery of ``obs`` (the text after the start marker).
 
         Returns finished hypotheses as (total score, hyp, tokens consumed, inserted
         ASCII), the total including the observed text that follows up to the horizon.
         """
         self.left = left
+        self.left2 = left2
         t = self.t
         live = [start]
         done: list[tuple[float, Hyp, int, str]] = []
@@ -491,7 +494,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings,
         acc += lm.logp(prev, ch)
         prev = ch
         prefix[j + 1] = acc
-    done = searcher.run(left, start, obs, suffix_after, prefix)
+    done = searcher.run(left, start, obs, suffix_after, prefix, text[s - 2] if s > 1 else "\n")
     if not done:
         return None
     base = lm.logp(left, text[s]) + lm.score(text[s], text[s + 1:obs_from]) + \

@@ -26,6 +26,12 @@ CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FOLD[0x3000] = 0x20
 #: sentence and clause marks, after the fold
+#: weight of the document's own bigrams against jieba's (times a Witten-Bell weight)
+DOC_WEIGHT = 0.6
+#: weight of the document's own trigrams (0 = bigrams only)
+TRI_WEIGHT = 0.5
+#: Witten-Bell constant for jieba's frequency-weighted bigrams (counts are word frequencies)
+JIEBA_K = 150.0
 #: usual share of the common marks in Chinese prose (after the fold)
 _PUNCT_PRIOR = {",": 0.05, "。": 0.03, "、": 0.01, ":": 0.004, ";": 0.003, "“": 0.006, "”": 0.006,
                 "《": 0.002, "》": 0.002, "(": 0.002, ")": 0.002, "!": 0.001, "?": 0.001, "\n": 0.01}
@@ -120,6 +126,9 @@ class DocLM:
         self.bi = Counter(a + b for a, b in zip(seq, seq[1:]))
         self.out = Counter(seq[:-1])
         self.succ = Counter(k[0] for k in self.bi)
+        self.tri = Counter(seq[i:i + 3] for i in range(len(seq) - 2))
+        self.out2 = Counter(seq[i:i + 2] for i in range(len(seq) - 2))
+        self.succ2 = Counter(k[:2] for k in self.tri)
         self.n = max(1, len(seq))
         self._cache: dict[str, float] = {}
         self._rank: dict[str, float] = {}
@@ -160,7 +169,7 @@ class DocLM:
             lam_d, pd = 0.0, 0.0
         ob = base.out.get(p, 0)
         if ob:
-            lam_b = ob / (ob + 3.0 * base.succ.get(p, 0) * 50)
+            lam_b = ob / (ob + JIEBA_K * base.succ.get(p, 0))
             pb = base.bi.get(p + c, 0) / ob
         else:
             lam_b, pb = 0.0, 0.0
@@ -170,7 +179,7 @@ class DocLM:
             # two marks in a row: only pairs the document itself uses (。” ，“ …)
             prob = (self.bi.get(p + c, 0) + 0.01) / (od + 1.0) * pu
         else:
-            prob = lam_d * 0.6 * pd + (1 - lam_d * 0.6) * pbi
+            prob = lam_d * DOC_WEIGHT * pd + (1 - lam_d * DOC_WEIGHT) * pbi
         # script: a character the document never uses, whose normalised form it does
         # use, is probably the other script's twin (会 in a 會 document)
         if ch not in self.raw and CJK_RE.match(ch) and self.uni.get(c, 0):
@@ -178,6 +187,17 @@ class DocLM:
         r = math.log(prob)
         self._cache[key] = r
         return r
+
+    def logp3(self, pp: str, prev: str, ch: str) -> float:
+        """log P(ch | pp prev): the document's own trigrams over ``logp``."""
+        base = self.base
+        ctx = base.norm(pp + prev)
+        o2 = self.out2.get(ctx, 0)
+        if not o2 or not TRI_WEIGHT:
+            return self.logp(prev, ch)
+        lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0))
+        p3 = self.tri.get(ctx + base.norm(ch), 0) / o2
+        return math.log(lam * p3 + (1 - lam) * math.exp(self.logp(prev, ch)))
 
     def score(self, prev: str, text: str) -> float:
         s = 0.0
