@@ -36,3 +36,12 @@ def test_csv_has_bom_and_round_trips(tmp_path):
 def test_atomic_write_leaves_no_temp_files(tmp_path):
     uio.write_text(tmp_path / "out" / "a.txt", "工会")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt"]
+
+
+def test_outputs_are_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    uio.write_csv(tmp_path / "t.csv", pd.DataFrame({"a": ["1"]}))
+    mode = stat.S_IMODE(os.stat(tmp_path / "t.csv").st_mode)
+    assert mode == 0o666 & ~uio._UMASK
