@@ -281,7 +281,7 @@ class Searcher:
                 # the trail A3 was a chunk of its own (cuts before A3A1 and A1A2):
                 # the character ending in A3 is all that is left to find
                 for lp, (c, _) in self._best(start, self.with_trail(start, 0xA3)):
-                    hh = Hyp(lp, c, "L", None, 0, (0,), "cut")
+                    hh = Hyp(lp, c, "L", None, 0, (0,), "one-byte chunk")
                     done.append((hh.score + suffix_after(1, c), hh, 1, ""))
             for h in pre:
                 # the token is a misaligned pair (trail of one character, lead of the next)
@@ -505,6 +505,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings,
         print("base", base, "best", best_total)
     if best_total - base < MARGIN:
         return None
+    weak = best.note == "one-byte chunk"  # '??、' is all there is to go on
     # posterior over distinct outcomes
     outcomes: dict[tuple, float] = {}
     for tot, h, n, i2 in done:
@@ -513,6 +514,8 @@ def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings,
     mx = max(outcomes.values())
     z = sum(math.exp(v - mx) for v in outcomes.values())
     conf = 1.0 / z
+    if weak and (conf < 0.95 or best_total - base < 3 * MARGIN):
+        return None
     # per-character agreement among outcomes of the same shape
     out = list(best.out)
     marked = []
