@@ -257,6 +257,7 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
 #: the first is the default of ``build_pipeline``
 MODEL_GRID: dict[str, dict] = {
     "default": {},
+    "parent_0.2": {"features__transformer_weights": {**FEATURE_WEIGHTS, "parent": 0.2}},
     "cues_0.6": {"features__transformer_weights": {**FEATURE_WEIGHTS, "cues": 0.6}},
     "chars_2_4": {"features__chars__ngram_range": (2, 4)},
     "C_1": {"clf__estimator__C": 1.0},
