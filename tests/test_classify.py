@@ -72,6 +72,9 @@ def test_dictionary_codes_the_codebook_examples(text, label):
     ("开展模范职工之家创建", "organization"),   # rule 3: the campaign
     ("召开教代会，推进校务公开", "rights"),     # rule 6
     ("五月份", "other"),                        # no function named
+    ("做好贫困生助学金的发放工作", "other"),     # serves students: the employer's business
+    ("协助学校做好开学典礼活动", "other"),       # supporting the employer's work
+    ("开展金秋助学，资助困难职工子女", "welfare"),  # aid for workers' children: the longer welfare cue wins
 ])
 def test_dictionary_follows_the_decision_rules(text, label):
     assert DictionaryClassifier().score(text).primary_label == label
