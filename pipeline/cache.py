@@ -62,6 +62,7 @@ def fingerprint(config: Config, classifier: Any = None) -> str:
     """The part of the cache key that is the same for every file of a run."""
     fields = dict(config.fingerprint_fields())
     fields["secondary_threshold"] = config.secondary_threshold
+    fields["secondary_mode"] = config.secondary_mode
     fields["model_path"] = config.model_path
     parts = {"version": __version__, "source": source_hash(), "config": fields,
              "classifier": classifier_identity(classifier)}

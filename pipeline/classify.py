@@ -615,6 +615,7 @@ def load_or_train(config: Config | None = None, labels_path: str | os.PathLike[s
     if config.model_path and Path(config.model_path).is_file():
         model = Classifier.load(config.model_path)
         model.secondary_threshold = config.secondary_threshold
+        model.secondary_mode = config.secondary_mode
         return model
     lpath = Path(labels_path) if labels_path else SHIPPED_LABELS
     labels = read_labels(lpath)
@@ -629,9 +630,10 @@ def load_or_train(config: Config | None = None, labels_path: str | os.PathLike[s
             try:
                 model = Classifier.load(target)
                 model.secondary_threshold = config.secondary_threshold
+                model.secondary_mode = config.secondary_mode
                 return model
-            except ConfigError:
-                pass  # an unreadable or stale cache entry: train again below
+            except Exception:  # noqa: BLE001 - an unreadable or stale cache entry: train again below
+                pass
     model = Classifier.train(labels, config, tokenizer=tokenizer, where=str(lpath))
     try:
         model.save(target)

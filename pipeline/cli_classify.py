@@ -19,15 +19,27 @@ def _add_model_options(p, labels_required: bool = False) -> None:
                    help="a model saved by 'unionmine train' (default: train from the labels and cache it)")
     p.add_argument("--labels", dest="labels_file", required=labels_required, default=None, metavar="FILE",
                    help="labels CSV to train from (default: the shipped data/labels/items_v1.csv)")
+    p.add_argument("--secondary-mode", choices=["cues", "probability", "clauses"], default=None,
+                   help="how secondary labels are found: codebook cues winning a whole clause (default), "
+                        "the item's calibrated probabilities, or the model's label of each clause")
     p.add_argument("--secondary-threshold", type=float, default=None, metavar="P",
-                   help="calibrated probability from which another label is secondary (default: 0.35)")
+                   help="with --secondary-mode probability|clauses: the probability from which another "
+                        "label is secondary (default: 0.35)")
 
 
 def _config(args):
     more = {}
     if getattr(args, "secondary_threshold", None) is not None:
         more["secondary_threshold"] = args.secondary_threshold
-    return _config_from(args, **more)
+    if getattr(args, "secondary_mode", None) is not None:
+        more["secondary_mode"] = args.secondary_mode
+    config = _config_from(args, **more)
+    if "secondary_threshold" in more and config.secondary_mode == "cues":
+        import warnings
+
+        warnings.warn("--secondary-threshold is ignored with --secondary-mode cues (the default); "
+                      "pass --secondary-mode probability or clauses to use it", UserWarning, stacklevel=2)
+    return config
 
 
 def _read_table(path: str, what: str) -> pd.DataFrame:

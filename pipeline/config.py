@@ -57,6 +57,10 @@ class Config:
     model_path: str | None = None
     #: probability above which a non-primary label becomes a secondary label
     secondary_threshold: float = 0.35
+    #: how secondary labels are found: "cues" (codebook cues winning a whole clause),
+    #: "probability" (calibrated probability >= secondary_threshold) or "clauses"
+    #: (the model's label of each clause, p >= secondary_threshold)
+    secondary_mode: str = "cues"
     # --- statistics --------------------------------------------------------------
     #: count near-duplicate articles/items in statistics (default: once)
     keep_duplicates: bool = False
@@ -99,6 +103,9 @@ class Config:
                               repr(self.script), "pass --script simplified|traditional|keep")
         if self.engine not in ("local", "dask"):
             raise ConfigError("engine", "local or dask", repr(self.engine), "pass --engine local|dask")
+        if self.secondary_mode not in ("cues", "probability", "clauses"):
+            raise ConfigError("secondary_mode", "one of cues, probability, clauses", repr(self.secondary_mode),
+                              "pass --secondary-mode cues|probability|clauses")
         if self.labels not in ("primary", "any"):
             raise ConfigError("labels", "primary or any", repr(self.labels), "pass --labels primary|any")
         if self.workers < 0:

@@ -377,3 +377,24 @@ def test_top_terms_never_hold_the_list_separator(model):
     out = model.predict(["开展送温暖;慰问困难职工,做好帮扶", "召开职代会；推进厂务公开。"])
     for o in out:
         assert all(";" not in t and "；" not in t and " " not in t for t in o.top_terms), o.top_terms
+
+
+def test_secondary_threshold_without_a_probability_mode_warns(tmp_path):
+    """An ignored option gets a warning, not silence."""
+    import pytest as _pytest
+
+    from pipeline.cli_classify import _config
+
+    class Args:
+        secondary_threshold = 0.5
+        secondary_mode = None
+        config = None
+
+    with _pytest.warns(UserWarning, match="--secondary-threshold is ignored with --secondary-mode cues"):
+        _config(Args())
+    Args.secondary_mode = "probability"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _config(Args()).secondary_mode == "probability"
