@@ -67,7 +67,6 @@ DROP_PENALTY = 1.5 + math.log(0.3)
 NEWLINE_PENALTY = math.log(0.5)
 PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
-_DEBUG = False  # print scores while tuning
 
 
 # ----------------------------------------------------------------------------------
@@ -366,7 +365,6 @@ class Searcher:
         trail ``t`` and the next character an unknown lead ``l`` with (t, l) unmapped."""
         if h.drops >= MAX_DROPS or (not h.out and h.note == "cut"):
             return []
-        t = self.t
         cands = self.with_unknown_trail(h, "drop")
         res = []
         for lp, (c, tr) in self._best(h, cands, DROP_EXPANSION):
@@ -441,15 +439,14 @@ def recover_runs(text: str, kit: "Toolkit") -> list[Found]:
     for s in starts:
         if s < last_end:
             continue
-        f = _recover_at(text, s, searcher, tables, readings, mark, min_conf)
+        f = _recover_at(text, s, searcher, mark, min_conf)
         if f is not None:
             found.append(f)
             last_end = f.end
     return found
 
 
-def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings, mark: str,
-                min_conf: float) -> Found | None:
+def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float) -> Found | None:
     lm = searcher.lm
     left = text[s - 1] if s > 0 else "\n"
     line_end = text.find("\n", s)
@@ -501,8 +498,6 @@ def _recover_at(text: str, s: int, searcher: Searcher, tables: Tables, readings,
         lm.logp(text[obs_from - 1], obs[0]) + inner[0] + (lm.logp(obs[-1], "\n") if horizon == line_end else 0.0)
     done.sort(key=lambda d: -d[0])
     best_total, best, consumed, ins = done[0]
-    if _DEBUG:
-        print("base", base, "best", best_total)
     if best_total - base < MARGIN:
         return None
     weak = best.note == "one-byte chunk"  # '??、' is all there is to go on

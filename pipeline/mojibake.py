@@ -119,27 +119,6 @@ def _to_bytes(s: str, codec: str) -> list[int] | None:
     return out
 
 
-def _redecode(bs: list[int], codec: str, lm: DocLM, left: str, mark: str) -> tuple[str, int]:
-    """Decode ``bs`` in ``codec``, choosing each unknown byte so that it decodes and
-    the model likes the result best; returns (text, characters left unknown)."""
-    bs = list(bs)
-    for i, b in enumerate(bs):
-        if b != -1:
-            continue
-        best, best_key = None, None
-        lo, hi = max(0, i - 4), min(len(bs), i + 5)
-        for v in range(0x80, 0x100):
-            win = [x if x != -1 else 0x3F for x in bs[lo:i]] + [v] + [x if x != -1 else 0x3F for x in bs[i + 1:hi]]
-            txt = bytes(win).decode(codec, "replace")
-            bad = txt.count("\ufffd")
-            key = (bad, -lm.score(left, txt.replace("\ufffd", "")))
-            if best_key is None or key < best_key:
-                best, best_key = v, key
-        bs[i] = best if best is not None else 0x3F
-    text = bytes(x if x != -1 else 0x3F for x in bs).decode(codec, "replace")
-    return text.replace("\ufffd", mark), text.count("\ufffd")
-
-
 def _gain(lm: DocLM, left: str, before: str, after: str, right: str) -> float:
     return (lm.score(left, after + right[:1]) - lm.score(left, before + right[:1]))
 
