@@ -313,6 +313,9 @@ _INLINE_BOILERPLATE = [
 ]
 # matched on a simplified copy of the line (see _t2s_map)
 _INTRO_LINE = re.compile(r"^[^\n]*小编[^\n]*(供大家参考|欢迎参考|希望[^\n]*有所启发|仅供参考|欢迎阅读|欢迎借鉴|希望[^\n]*帮助)[^\n]*$")
+_INTRO_SENTENCE = re.compile(r"[^。！？!?\n]*小编[^。！？!?\n]*(供大家参考|欢迎参考|希望[^\n。]*有所启发|仅供参考|欢迎阅读|欢迎借鉴|希望[^\n。]*帮助)[^。！？!?\n]*[。！？!?]?")
+#: an intro longer than this is not a line of its own but a file that lost its line breaks
+_INTRO_MAX_LINE = 300
 _TIMESTAMP_LINE = re.compile(r"^\s*(?:(?:发布|更新)?时间[:：]\s*)?\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
 _RELATED_HEAD = re.compile(r"^\s*【[^】\n]{1,40}】\s*相关(?:文章|推荐|阅读)\s*$")
 _RELATED_ITEM = re.compile(r"^\s*[^\n]{2,60}?(\d{2}-\d{2}|\d{4}-\d{2}-\d{2})\s*$")
@@ -342,8 +345,12 @@ def strip_boilerplate(text: str, kit: "Toolkit") -> list["Edit"]:
     k = 0
     while k < len(lines):
         line = lines[k][1]
-        if _INTRO_LINE.match(line):
+        if _INTRO_LINE.match(line) and len(line) <= _INTRO_MAX_LINE:
             kinds[k] = "intro"
+        elif _INTRO_LINE.match(line):
+            m = _INTRO_SENTENCE.search(line)  # only the intro sentence of a run-on line
+            if m:
+                edits.append(_edit(lines[k][0] + m.start(), lines[k][0] + m.end(), "", 0.95, "intro"))
         elif _TIMESTAMP_LINE.match(line) and _near_edge(lines, k):
             kinds[k] = "timestamp"
         elif _COUNTER_LINE.match(line) and all(not ln.strip() for _, ln in lines[k + 1:]):

@@ -148,3 +148,14 @@ def test_chinese_numerals_round_trip(s, n):
     assert _cn_number(s) == n
     if not s.isdigit():
         assert _cn_numeral(n) == s
+
+
+def test_intro_in_a_file_without_line_breaks_removes_only_its_sentence(kit):
+    """A run-on file (lost line ends) must not be emptied because its one line holds the intro."""
+    from pipeline.ingest import apply_rules
+
+    body = "一、加强工会组织建设，做好会员发展工作。" * 30
+    text = "以下是小编为您推荐的工会工作计划，供大家参考。" + body
+    out, reps = apply_rules(text, kit, ["strip_boilerplate"])
+    assert out == body
+    assert [r.note for r in reps] == ["intro"]
