@@ -48,6 +48,7 @@ _PY = "a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜüêńňǹḿ"
 #: where a run can start: an orphan ``?`` then a folded splitter mark, or ``?`` then
 #: the rest of an inserted ``(pinyin)``
 START_RE = re.compile(f"\\?(?:[!,;?、！，；？]|\\(?[{_PY}]{{1,7}}\\))")
+_ANNOTATION_BEFORE = re.compile(f"\\([{_PY}]{{1,7}}\\)$")
 _PINYIN_AFTER = re.compile(f"\\(?([{_PY}]{{1,7}})\\)")
 
 #: byte pairs the splitter cut before: ！ ， ； ？ 、
@@ -448,7 +449,10 @@ def recover_runs(text: str, kit: "Toolkit") -> list[Found]:
 
 def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float) -> Found | None:
     lm = searcher.lm
-    left = text[s - 1] if s > 0 else "\n"
+    # the character before the run; a reading glued after it (職責(zé)) is skipped
+    ann = _ANNOTATION_BEFORE.search(text, max(0, s - 12), s)
+    left_end = ann.start() if ann else s
+    left = text[left_end - 1] if left_end > 0 else "\n"
     line_end = text.find("\n", s)
     if line_end < 0:
         line_end = len(text)
@@ -491,7 +495,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
         acc += lm.logp(prev, ch)
         prev = ch
         prefix[j + 1] = acc
-    done = searcher.run(left, start, obs, suffix_after, prefix, text[s - 2] if s > 1 else "\n")
+    done = searcher.run(left, start, obs, suffix_after, prefix, text[left_end - 2] if left_end > 1 else "\n")
     if not done:
         return None
     base = lm.logp(left, text[s]) + lm.score(text[s], text[s + 1:obs_from]) + \
