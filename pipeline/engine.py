@@ -327,15 +327,10 @@ class LocalEngine(Engine):
         pending: dict[Future, Task] = {}
         retried: set[str] = set()
         it = iter(tasks)
-        exhausted = False
+        more = True
         try:
             while True:
-                while not exhausted and len(pending) < window:
-                    task = next(it, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        pending[self._submit(task)] = task
+                more = more and _top_up(it, pending, window, self._submit, lambda task: task)
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -366,6 +361,17 @@ class LocalEngine(Engine):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _top_up(it: Iterator[Task], pending: dict, window: int, submit: Callable[[Task], Any],
+            keep: Callable[[Task], Any]) -> bool:
+    """Submit tasks until ``window`` are in flight (memory stays flat); False once ``it`` is used up."""
+    while len(pending) < window:
+        task = next(it, None)
+        if task is None:
+            return False
+        pending[submit(task)] = keep(task)
+    return True
 
 
 def _mp_context():
@@ -421,15 +427,10 @@ class DaskEngine(Engine):
         window = 2 * self.n_workers
         pending: dict[Any, Task] = {}
         it = iter(tasks)
-        exhausted = False
+        more = True
         try:
             while True:
-                while not exhausted and len(pending) < window:
-                    task = next(it, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        pending[self._submit(task)] = _Meta.of(task)
+                more = more and _top_up(it, pending, window, self._submit, _Meta.of)
                 if not pending:
                     return
                 done = dask_wait(list(pending), return_when="FIRST_COMPLETED").done
