@@ -43,6 +43,24 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", default=None, help="force the input encoding (default: detect per file)")
 
 
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    """Options every command that walks folders of reports shares."""
+    _add_config_options(p)
+    p.add_argument("--pattern", action="append", metavar="GLOB",
+                   help="input file pattern inside folders (repeatable; default: *.txt)")
+
+
+def exit_status(result) -> int:
+    """One rule for every command: 3 stopped by --strict, 1 a file failed or a run-level
+    problem occurred, else 0 (files skipped for not matching the patterns do not count)."""
+    from .run import NOT_FAILURES
+
+    if getattr(result, "stopped", False):
+        return EXIT_STRICT
+    failed = [e for e in result.errors if e.kind not in NOT_FAILURES]
+    return EXIT_SOME_FAILED if failed or getattr(result, "run_errors", None) else EXIT_OK
+
+
 def _config_from(args: argparse.Namespace, **more):
     from .config import load_config
 
@@ -72,7 +90,7 @@ def _add_repair(sub) -> None:
         "unionmine repair data/raw --out repaired --script keep"))
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
-    _add_config_options(p)
+    _add_input_options(p)
     p.set_defaults(func=_cmd_repair)
 
 
@@ -82,7 +100,7 @@ def _cmd_repair(args) -> int:
     config = _config_from(args)
     result = repair_files(args.paths, Path(args.out), config)
     print(result.summary(), file=sys.stderr)
-    return EXIT_SOME_FAILED if result.errors else EXIT_OK
+    return exit_status(result)
 
 
 # ------------------------------------------------------------------------------
@@ -103,9 +121,7 @@ def _add_run(sub) -> None:
         "unionmine run data/raw --out data/processed"))
     p.add_argument("paths", nargs="+", metavar="RAW_DIR", help="folders or files of reports")
     p.add_argument("--out", default="data/processed", metavar="DIR", help="output folder (default: data/processed)")
-    _add_config_options(p)
-    p.add_argument("--pattern", action="append", metavar="GLOB",
-                   help="input file pattern inside folders (repeatable; default: *.txt)")
+    _add_input_options(p)
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores; 1 = in this process)")
     p.add_argument("--engine", choices=["local", "dask"], default=None, help="local process pool or a Dask cluster")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a local cluster)")
@@ -125,9 +141,7 @@ def _cmd_run(args) -> int:
     config = _config_from(args)
     result = run_corpus(args.paths, Path(args.out), config)
     print(result.summary(), file=sys.stderr)
-    if result.stopped:
-        return EXIT_STRICT
-    return EXIT_SOME_FAILED if result.failed or getattr(result, 'run_errors', None) else EXIT_OK
+    return exit_status(result)
 
 
 # ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_STRICT, _add_config_options, _config_from, _help, command
+from .cli import _add_input_options, _config_from, _help, command, exit_status
 from .config import Config
 from .model import FileError, SegmentedDocument
 
@@ -67,9 +67,7 @@ def _add_segment(sub) -> None:
         "unionmine segment data/raw --out segmented"))
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
-    _add_config_options(p)
-    p.add_argument("--pattern", action="append", metavar="GLOB",
-                   help="input file pattern inside folders (repeatable; default: *.txt)")
+    _add_input_options(p)
     p.set_defaults(func=_cmd_segment)
 
 
@@ -77,6 +75,4 @@ def _cmd_segment(args) -> int:
     config = _config_from(args)
     result = segment_paths(args.paths, Path(args.out), config)
     print(result.summary(), file=sys.stderr)
-    if result.stopped:
-        return EXIT_STRICT
-    return EXIT_SOME_FAILED if result.errors else EXIT_OK
+    return exit_status(result)

@@ -89,7 +89,7 @@ class RunResult:
 # unionmine repair (ingestion only, in memory)
 # ------------------------------------------------------------------------------
 def _ingest_one(f: uio.InputFile, kit: Toolkit) -> Document | FileError:
-    data = _read(f.path)
+    data = _too_large(f.path, _size(f.path), kit.config) or _read(f.path)
     if isinstance(data, FileError):
         return data
     try:
@@ -306,10 +306,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             size = _size(f.path)
             data = _too_large(f.path, size, config) or _read(f.path)
             if isinstance(data, FileError):
-                _fail(entry, data, result, manifest)
-                progress.update(0)
-                if config.strict:
-                    result.stopped = True
+                if _fail(entry, data, result, manifest, progress, config):
                     break
                 continue
             entry.n_bytes, entry.sha256 = len(data), uio.sha256_bytes(data)
@@ -404,10 +401,7 @@ def _tasks(entries: list[Entry], by_id: dict[str, Entry], store: ResultStore, re
             return
         data = _read(Path(entry.source))
         if isinstance(data, FileError):  # gone or locked since it was hashed
-            _fail(entry, data, result, manifest)
-            progress.update(0)
-            if config.strict:
-                result.stopped = True
+            if _fail(entry, data, result, manifest, progress, config):
                 return
             continue
         sha = uio.sha256_bytes(data)
@@ -416,11 +410,19 @@ def _tasks(entries: list[Entry], by_id: dict[str, Entry], store: ResultStore, re
         yield Task(entry.doc_id, entry.source, sha, data)
 
 
-def _fail(entry: Entry, err: FileError, result: RunResult, manifest: Manifest) -> None:
+def _fail(entry: Entry, err: FileError, result: RunResult, manifest: Manifest,
+          progress: "_Progress | None" = None, config: Config | None = None) -> bool:
+    """Record a failed file; True when the run must stop here (``--strict``)."""
     entry.status = "failed"
     result.errors.append(err)
     manifest.stage(err.stage).failed += 1
     manifest.add_input(entry.doc_id, entry.source, entry.sha256, entry.n_bytes, "failed", entry.cached)
+    if progress is not None:
+        progress.update(0)
+    if config is not None and config.strict:
+        result.stopped = True
+        return True
+    return False
 
 
 def _take(entry: Entry, res: DocResult, out_dir: Path, result: RunResult, manifest: Manifest) -> None:

@@ -49,3 +49,27 @@ def test_bad_config_file_is_reported_not_raised(tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert err.startswith("unionmine: ") and "check the path given to --config" in err
+
+
+def test_repair_and_segment_share_runs_exit_rule(tmp_path, raw_files):
+    """A skipped non-report does not fail a command; a failed file does (status 1)."""
+    import shutil
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(raw_files[0], src / raw_files[0].name)
+    (src / "notes.docx").write_bytes(b"PK")
+    for cmd in ("repair", "segment"):
+        assert main([cmd, str(src), "--out", str(tmp_path / cmd)]) == 0
+    (src / "empty.txt").write_bytes(b"")
+    assert main(["repair", str(src), "--out", str(tmp_path / "r2")]) == 1
+
+
+def test_repair_refuses_a_file_over_max_file_mb_like_run(tmp_path, raw_files):
+    from pipeline.io import read_csv
+
+    cfg = tmp_path / "u.toml"
+    cfg.write_text("max_file_mb = 0.001\n", encoding="utf-8")
+    assert main(["repair", str(raw_files[0]), "--out", str(tmp_path / "o"), "--config", str(cfg)]) == 1
+    err = read_csv(tmp_path / "o" / "errors.csv")
+    assert list(err["kind"]) == ["too_large"] and "raise max_file_mb" in err["message"][0]
