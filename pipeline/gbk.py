@@ -32,12 +32,13 @@ with ``?`` followed by a folded splitter mark (``!,;?、``) or by ``pinyin)``.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .lm import CJK_RE, CharLM, DocLM
+from .lm import CJK_RE, CharLM, DocLM, WordLM
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
@@ -58,8 +59,8 @@ MAX_RUN = 80          # characters searched after a start
 BEAM = 24             # live hypotheses kept per step
 PER_EXPANSION = 12    # candidates kept per hidden byte choice
 PRESELECT = 48       # candidates (by how common they are) scored in context
-POOL_PRESELECT = 100  # the same when both bytes of a character are unknown
-DROP_EXPANSION = 16   # candidates kept for a character that lost its trail to a dropped pair
+POOL_PRESELECT = 50   # the same when both bytes of a character are unknown
+DROP_EXPANSION = 8    # candidates kept for a character that lost its trail to a dropped pair
 MAX_DROPS = 3         # dropped pairs in a row
 # a dropped pair adds a character the text does not show; its bigram cost (about
 # -5 nats for real text) is the price of every reading with more characters, so
@@ -68,6 +69,11 @@ DROP_PENALTY = 1.5 + math.log(0.3)
 NEWLINE_PENALTY = math.log(0.5)
 PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
+RESCORE = 200         # best distinct readings rescored with the word model
+WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
+LEFT_WORDS = 8        # characters of left context the word model sees
+DOC_WORDS = 0.5       # weight of the document's own word shares in the word model
+TEMPER = 1.0          # divides the summed scores before the posterior (confidence, marks)
 
 
 # ----------------------------------------------------------------------------------
@@ -141,12 +147,17 @@ def _build_lm() -> CharLM:
     return CharLM()
 
 
+def _build_words(kit: "Toolkit") -> WordLM:
+    return WordLM(kit.get("gbk_lm", _build_lm))  # type: ignore[arg-type]
+
+
 # ----------------------------------------------------------------------------------
 # The search
 # ----------------------------------------------------------------------------------
 _USUAL_MARKS = set("。，、；：！？“”‘’《》（）—…·")
 
 
+@functools.lru_cache(maxsize=None)
 def _symbol_penalty(c: str) -> float:
     """Kana, Greek, Cyrillic, pinyin letters, box drawing: GBK has them, reports rarely."""
     if CJK_RE.match(c) or c in _USUAL_MARKS:
@@ -179,6 +190,9 @@ class Searcher:
         self.lm = lm
         self.common = common
         self.readings = readings
+        self._sets: dict[tuple, list] = {}     # candidate sets by key
+        self._memo: dict[tuple, list] = {}     # ranked candidates by (set, context)
+        self._ranked: dict[int, tuple] = {}    # candidate sets sorted by how common
 
     # -- candidate characters for a pending lead and a trail -----------------------
     def _lead_ok(self, kind: str, val, lead: int) -> bool:
@@ -194,55 +208,85 @@ class Searcher:
             return c is not None and bool(self.readings(c) & py)
         return False
 
-    def with_trail(self, h: Hyp, trail: int) -> list[tuple[str, bool]]:
-        """Characters (lead from ``h``, ``trail``); the flag says the lead was a choice."""
-        t = self.t
-        if h.kind == "L":
-            c = t.dec[(h.val << 8) | trail] if 0x81 <= h.val <= 0xFE else None
-            return [(c, False)] if c else []
-        return [(c, True) for (l, c) in t.by_trail[trail] if self._lead_ok(h.kind, h.val, l)]
+    @staticmethod
+    def _state(h: Hyp) -> tuple:
+        """What the candidates for ``h``'s pending character depend on."""
+        if h.kind == "phantom":
+            return (h.kind, h.val[0], frozenset(h.val[1]))  # type: ignore[index]
+        return (h.kind, h.val)
 
-    def with_unknown_trail(self, h: Hyp, pred: str) -> list[tuple[str, int]]:
-        """Characters whose trail byte is unknown; returns (char, trail).
+    def with_trail(self, h: Hyp, trail: int) -> tuple[tuple, list[tuple[str, bool]]]:
+        """Characters (lead from ``h``, ``trail``); the flag says the lead was a choice.
+
+        Returns (key, candidates): the key names the candidate set for ``_best``."""
+        key = ("T", self._state(h), trail)
+        got = self._sets.get(key)
+        if got is None:
+            t = self.t
+            if h.kind == "L":
+                c = t.dec[(h.val << 8) | trail] if 0x81 <= h.val <= 0xFE else None  # type: ignore[operator]
+                got = [(c, False)] if c else []
+            else:
+                got = [(c, True) for (l, c) in t.by_trail[trail] if self._lead_ok(h.kind, h.val, l)]
+            self._sets[key] = got
+        return key, got
+
+    def with_unknown_trail(self, h: Hyp, pred: str) -> tuple[tuple, list[tuple[str, int]]]:
+        """Characters whose trail byte is unknown; returns (key, [(char, trail)]).
 
         ``pred`` limits the trail: 'drop' (it can start a dropped pair) or 'high'
         (a byte >= 0x80, printed as '?').
         """
-        t = self.t
-        ok = t.drop_t.__contains__ if pred == "drop" else (lambda tr: tr >= 0x80)
-        if h.kind == "L":
-            if not 0x81 <= h.val <= 0xFE:
-                return []
-            return [(c, tr) for (tr, c) in t.by_lead[h.val] if ok(tr)]
-        key = (h.kind, h.val if h.kind != "phantom" else (h.val[0], tuple(sorted(h.val[1]))), pred)
-        cache = self.__dict__.setdefault("_pools", {})
-        if key not in cache:
-            leads = {l for l in range(0x81, 0xFF) if self._lead_ok(h.kind, h.val, l)}
-            cache[key] = [(c, b2) for (b1, b2, c) in self.common if b1 in leads and ok(b2)]
-        return cache[key]
+        key = ("U", self._state(h), pred)
+        got = self._sets.get(key)
+        if got is None:
+            t = self.t
+            ok = t.drop_t.__contains__ if pred == "drop" else (lambda tr: tr >= 0x80)
+            if h.kind == "L":
+                got = [(c, tr) for (tr, c) in t.by_lead[h.val] if ok(tr)] if 0x81 <= h.val <= 0xFE else []  # type: ignore[operator]
+            else:
+                leads = {l for l in range(0x81, 0xFF) if self._lead_ok(h.kind, h.val, l)}
+                got = [(c, b2) for (b1, b2, c) in self.common if b1 in leads and ok(b2)]
+            self._sets[key] = got
+        return key, got
 
-    def _best(self, h: Hyp, cands, k: int = PER_EXPANSION):
+    def _best(self, h: Hyp, cset: tuple[tuple, list], k: int = PER_EXPANSION):
+        """The ``k`` best candidates of the set ``cset`` after ``h``'s text, scored in
+        context.  The ranking depends only on the set and the two characters before
+        it, so it is computed once per document for each such triple."""
         prev = h.out[-1] if h.out else self.left
+        pp = h.out[-2] if len(h.out) >= 2 else (self.left if h.out else self.left2)
+        memo_key = (cset[0], pp, prev)
+        scored = self._memo.get(memo_key)
+        if scored is None:
+            scored = self._rank_in_context(h.kind, cset[1], pp, prev)
+            self._memo[memo_key] = scored
+        return scored[:k]
+
+    def _rank_in_context(self, kind: str, cands: list, pp: str, prev: str) -> list:
         lm = self.lm
-        limit = PRESELECT if h.kind == "L" else POOL_PRESELECT
+        limit = PRESELECT if kind == "L" else POOL_PRESELECT
         if len(cands) > limit:
             # the most common candidates, plus those that follow ``prev`` in jieba's words
-            succ = lm.base.successors(prev)
-            by_norm: dict[str, list] = {}
-            for c in cands:
-                by_norm.setdefault(lm.base.norm(c[0]), []).append(c)
-            keep = sorted(cands, key=lambda c: -lm.rank(c[0]))[:limit]
+            ranked = self._ranked.get(id(cands))
+            if ranked is None:
+                by_norm: dict[str, list] = {}
+                for c in cands:
+                    by_norm.setdefault(lm.base.norm(c[0]), []).append(c)
+                ranked = (sorted(cands, key=lambda c: -lm.rank(c[0])), by_norm, cands)
+                self._ranked[id(cands)] = ranked
+            keep = ranked[0][:limit]
             seen = {c[0] for c in keep}
-            for sc in succ[:200]:
+            by_norm = ranked[1]
+            for sc in lm.base.successors(prev)[:200]:
                 for c in by_norm.get(sc, ()):
                     if c[0] not in seen:
                         keep.append(c)
                         seen.add(c[0])
             cands = keep
-        pp = h.out[-2] if len(h.out) >= 2 else (self.left if h.out else self.left2)
         scored = [(lm.logp3(pp, prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
         scored.sort(key=lambda x: -x[0])
-        return scored[:k]
+        return scored
 
     # -- the beam ------------------------------------------------------------------
     def run(self, left: str, start: Hyp, obs: str, suffix_after, prefix=None,
@@ -331,8 +375,13 @@ class Searcher:
             nl = pairs[0][0] if pairs else -1
         cands = self.with_unknown_trail(h, "high")
         if swallowed_paren:
-            fit = [x for x in cands if m.group(1) in self.readings(x[0])]
-            cands = fit or cands
+            fkey = ("F", cands[0], m.group(1))
+            fit = self._sets.get(fkey)
+            if fit is None:
+                fit = [x for x in cands[1] if m.group(1) in self.readings(x[0])]
+                self._sets[fkey] = fit
+            if fit:
+                cands = (fkey, fit)
         q1 = self.t.q1
         for lp, (c, tr) in self._best(h, cands, 8):
             unk = h.unknown + (len(h.out),)
@@ -431,8 +480,12 @@ def recover_runs(text: str, kit: "Toolkit") -> list[Found]:
     tables: Tables = kit.get("gbk_tables", _build_tables)  # type: ignore[assignment]
     base: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
     common = kit.get("gbk_common", lambda: _common(kit))
-    lm = DocLM(base, _clean_parts(text, starts))
+    clean = _clean_parts(text, starts)
+    lm = DocLM(base, clean)
     searcher = Searcher(tables, lm, common, readings)  # type: ignore[arg-type]
+    words: WordLM = kit.get("gbk_words", lambda: _build_words(kit))  # type: ignore[assignment]
+    searcher.words = words  # type: ignore[attr-defined]
+    searcher.own_words = words.doc_words(clean, DOC_WORDS)  # type: ignore[attr-defined]
     mark = kit.config.unrecoverable_mark
     min_conf = kit.config.gbk_min_confidence
     found: list[Found] = []
@@ -501,16 +554,30 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     base = lm.logp(left, text[s]) + lm.score(text[s], text[s + 1:obs_from]) + \
         lm.logp(text[obs_from - 1], obs[0]) + inner[0] + (lm.logp(obs[-1], "\n") if horizon == line_end else 0.0)
     done.sort(key=lambda d: -d[0])
-    best_total, best, consumed, ins = done[0]
-    if best_total - base < MARGIN:
+    if done[0][0] - base < MARGIN:
         return None
-    weak = best.note == "one-byte chunk"  # '??、' is all there is to go on
-    # posterior over distinct outcomes
+    # distinct outcomes, their best character-model totals, then the word model
+    # over the same stretch (left context, the reading, the rest of the horizon)
     outcomes: dict[tuple, float] = {}
+    hyps: dict[tuple, Hyp] = {}
     for tot, h, n, i2 in done:
         key = (h.out, n, i2)
-        outcomes[key] = max(outcomes.get(key, -1e9), tot)
-    mx = max(outcomes.values())
+        if tot > outcomes.get(key, -1e18):
+            outcomes[key] = tot
+            hyps[key] = h
+    words: WordLM = searcher.words  # type: ignore[attr-defined]
+    own = searcher.own_words  # type: ignore[attr-defined]
+    ctx = text[max(0, left_end - LEFT_WORDS):left_end]
+    top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
+    # the two models' sum, tempered back to one model's scale for the posterior
+    temper = TEMPER
+    outcomes = {k: (outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own)) / temper
+                for k in top}
+    key = max(outcomes, key=lambda k: outcomes[k])
+    best, consumed, ins = hyps[key], key[1], key[2]
+    best_total = done[0][0]
+    weak = best.note == "one-byte chunk"  # '??、' is all there is to go on
+    mx = outcomes[key]
     z = sum(math.exp(v - mx) for v in outcomes.values())
     conf = 1.0 / z
     if weak and (conf < 0.95 or best_total - base < 3 * MARGIN):

@@ -67,6 +67,7 @@ class CharLM:
         table = dict(_FOLD)
         table.update({ord(k): ord(v) for k, v in self.t2s.items()})
         self._table = table
+        self._norms: dict[str, str] = {}
         uni: Counter[str] = Counter()
         bi: Counter[str] = Counter()
         out: Counter[str] = Counter()
@@ -94,7 +95,12 @@ class CharLM:
         self.vocab = len(uni)
 
     def norm(self, c: str) -> str:
-        return c.translate(self._table)
+        n = self._norms.get(c)
+        if n is None:
+            n = c.translate(self._table)
+            if len(c) == 1:
+                self._norms[c] = n
+        return n
 
     def p_uni(self, c: str) -> float:
         """jieba unigram of a normalised character, add-one smoothed."""
@@ -131,6 +137,9 @@ class DocLM:
         self.succ2 = Counter(k[:2] for k in self.tri)
         self.n = max(1, len(seq))
         self._cache: dict[str, float] = {}
+        self._cache3: dict[str, float] = {}
+        self._ctx: dict[str, tuple] = {}     # per previous character
+        self._char: dict[str, tuple] = {}    # per candidate character
         self._rank: dict[str, float] = {}
 
     def rank(self, c: str) -> float:
@@ -158,31 +167,35 @@ class DocLM:
         if r is not None:
             return r
         base = self.base
-        p, c = base.norm(prev), base.norm(ch)
-        pu = self.p_uni(c)
-        # document bigram
-        od = self.out.get(p, 0)
-        if od:
-            lam_d = od / (od + 2.0 * self.succ.get(p, 0))
-            pd = self.bi.get(p + c, 0) / od
-        else:
-            lam_d, pd = 0.0, 0.0
-        ob = base.out.get(p, 0)
-        if ob:
-            lam_b = ob / (ob + JIEBA_K * base.succ.get(p, 0))
-            pb = base.bi.get(p + c, 0) / ob
-        else:
-            lam_b, pb = 0.0, 0.0
+        ctx = self._ctx.get(prev)
+        if ctx is None:
+            p = base.norm(prev)
+            od = self.out.get(p, 0)
+            lam_d = od / (od + 2.0 * self.succ.get(p, 0)) if od else 0.0
+            ob = base.out.get(p, 0)
+            lam_b = ob / (ob + JIEBA_K * base.succ.get(p, 0)) if ob else 0.0
+            ctx = (p, od, lam_d, ob, lam_b, p in _CLAUSE)
+            self._ctx[prev] = ctx
+        p, od, lam_d, ob, lam_b, p_clause = ctx
+        cc = self._char.get(ch)
+        if cc is None:
+            c = base.norm(ch)
+            # script: a character the document never uses, whose normalised form it
+            # does use, is probably the other script's twin (会 in a 會 document)
+            twin = ch not in self.raw and bool(CJK_RE.match(ch)) and bool(self.uni.get(c, 0))
+            cc = (c, self.p_uni(c), c in _CLAUSE, twin)
+            self._char[ch] = cc
+        c, pu, c_clause, twin = cc
+        pd = self.bi.get(p + c, 0) / od if od else 0.0
+        pb = base.bi.get(p + c, 0) / ob if ob else 0.0
         # the document first, jieba's word-internal pairs next, unigram last
         pbi = lam_b * pb + (1 - lam_b) * pu
-        if c in _CLAUSE and p in _CLAUSE:
+        if c_clause and p_clause:
             # two marks in a row: only pairs the document itself uses (。” ，“ …)
             prob = (self.bi.get(p + c, 0) + 0.01) / (od + 1.0) * pu
         else:
             prob = lam_d * DOC_WEIGHT * pd + (1 - lam_d * DOC_WEIGHT) * pbi
-        # script: a character the document never uses, whose normalised form it does
-        # use, is probably the other script's twin (会 in a 會 document)
-        if ch not in self.raw and CJK_RE.match(ch) and self.uni.get(c, 0):
+        if twin:
             prob *= 0.2
         r = math.log(prob)
         self._cache[key] = r
@@ -190,14 +203,21 @@ class DocLM:
 
     def logp3(self, pp: str, prev: str, ch: str) -> float:
         """log P(ch | pp prev): the document's own trigrams over ``logp``."""
+        key = pp + prev + ch
+        r = self._cache3.get(key)
+        if r is not None:
+            return r
         base = self.base
-        ctx = base.norm(pp + prev)
+        ctx = base.norm(pp) + base.norm(prev)
         o2 = self.out2.get(ctx, 0)
         if not o2 or not TRI_WEIGHT:
-            return self.logp(prev, ch)
-        lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0))
-        p3 = self.tri.get(ctx + base.norm(ch), 0) / o2
-        return math.log(lam * p3 + (1 - lam) * math.exp(self.logp(prev, ch)))
+            r = self.logp(prev, ch)
+        else:
+            lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0))
+            p3 = self.tri.get(ctx + base.norm(ch), 0) / o2
+            r = math.log(lam * p3 + (1 - lam) * math.exp(self.logp(prev, ch)))
+        self._cache3[key] = r
+        return r
 
     def score(self, prev: str, text: str) -> float:
         s = 0.0
@@ -205,3 +225,115 @@ class DocLM:
             s += self.logp(prev, ch)
             prev = ch
         return s
+
+
+#: longest dictionary word the word model looks up (longer words are rare and add little)
+WORD_MAXLEN = 8
+#: log-probability of one token that is not a dictionary word, by character (after
+#: the fold): the common marks as often as they stand between words in reports
+_TOKEN_PRIOR = {",": 0.06, "。": 0.03, "、": 0.015, ":": 0.005, ";": 0.004, "“": 0.008, "”": 0.008,
+                "《": 0.003, "》": 0.003, "(": 0.003, ")": 0.003, "!": 0.001, "?": 0.0005,
+                "\n": 0.02, " ": 0.002, "〔": 0.0005, "〕": 0.0005, "—": 0.001, "…": 0.001,
+                "·": 0.0005, "‘": 0.001, "’": 0.001}
+_DIGIT_PRIOR = 0.004
+NONWORD_SCALE = 1.0
+_OTHER_PRIOR = 1e-5
+
+
+class WordLM:
+    """Word unigram model from jieba's dictionary: the log-probability of a string is
+    that of its best segmentation into dictionary words (jieba's own model).
+
+    A character bigram sees only pairs inside words and backs off to unigrams across
+    them; the word model scores whole words (``维护`` against ``为护``, ``之于``
+    against ``众``), which is what tells close readings of a damaged run apart.
+    Characters are normalised as in ``CharLM`` (fold, traditional to simplified).
+    """
+
+    def __init__(self, base: CharLM, path: str | None = None):
+        self.base = base
+        freq: Counter[str] = Counter()
+        table = base._table
+        with open(path or _jieba_dict_path(), encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split(" ")
+                if len(parts) < 2 or len(parts[0]) > WORD_MAXLEN:
+                    continue
+                f = int(parts[1])
+                if f:
+                    freq[parts[0].translate(table)] += f
+        total = sum(freq.values())
+        self.logp = {w: math.log(f / total) for w, f in freq.items()}
+        self.prefixes = {w[:k] for w in self.logp for k in range(1, len(w))}
+        self.unknown = math.log(0.5 / total)
+        self._single: dict[str, float] = {}
+
+    def single(self, c: str) -> float:
+        """log P of one character as a token of its own."""
+        v = self.logp.get(c)
+        if v is not None:
+            return v
+        v = self._single.get(c)
+        if v is None:
+            if CJK_RE.match(c):
+                v = self.unknown
+            elif c.isdigit():
+                v = math.log(_DIGIT_PRIOR) * NONWORD_SCALE
+            else:
+                v = math.log(_TOKEN_PRIOR.get(c, _OTHER_PRIOR)) * NONWORD_SCALE
+            self._single[c] = v
+        return v
+
+    def doc_words(self, text: str, weight: float) -> dict[str, float]:
+        """Log-probabilities of the dictionary words that ``text`` uses, mixed with
+        their share of it (a cache model: a report repeats its own words)."""
+        if weight <= 0:
+            return {}
+        s = self.base.norm(text)
+        counts: Counter[str] = Counter()
+        logp, pre = self.logp, self.prefixes
+        for i in range(len(s)):
+            for j in range(i + 2, min(len(s), i + WORD_MAXLEN) + 1):
+                w = s[i:j]
+                if w in logp:
+                    counts[w] += 1
+                if w not in pre:
+                    break
+        tokens = max(1.0, len(s) / 1.6)  # about 1.6 characters per word in reports
+        return {w: math.log((1 - weight) * math.exp(logp[w]) + weight * k / tokens)
+                for w, k in counts.items()}
+
+    def score(self, text: str, own: dict[str, float] | None = None) -> float:
+        """log P of the best segmentation of ``text`` (raw characters); ``own``
+        overrides the log-probabilities of some words (``doc_words``)."""
+        s = self.base.norm(text)
+        n = len(s)
+        best = [0.0] + [-math.inf] * n
+        logp, pre, single = self.logp, self.prefixes, self.single
+        if own:
+            logp = _Overlay(own, logp)
+        for i in range(n):
+            b = best[i]
+            v = b + single(s[i])
+            if v > best[i + 1]:
+                best[i + 1] = v
+            for j in range(i + 2, min(n, i + WORD_MAXLEN) + 1):
+                w = s[i:j]
+                lw = logp.get(w)
+                if lw is not None and b + lw > best[j]:
+                    best[j] = b + lw
+                if w not in pre:
+                    break
+        return best[n]
+
+
+class _Overlay(dict):
+    """A dict of overrides that falls back to a base dict (for ``WordLM.score``)."""
+
+    def __init__(self, own: dict[str, float], base: dict[str, float]):
+        super().__init__(own)
+        self._base = base
+
+    def get(self, key, default=None):  # type: ignore[override]
+        v = dict.get(self, key)
+        return self._base.get(key, default) if v is None else v

@@ -62,9 +62,9 @@ def test_recovery_records_rule_confidence_and_note(kit):
 
 
 def test_unsure_characters_become_the_mark(kit):
-    # 會 lost both its bytes to two dropped pairs: with a very high bar it is marked
+    # 會 lost both its bytes to two dropped pairs: with the highest bar (any doubt) it is marked
     doc = _raw("000")
-    strict = Toolkit(kit.config.replace(gbk_min_confidence=0.999, unrecoverable_mark="■"))
+    strict = Toolkit(kit.config.replace(gbk_min_confidence=1.0, unrecoverable_mark="■"))
     got = _repair_in(doc, "組織建設?;鶎庸M織", strict)
     assert "■" in got and "基層" in got and got.endswith("織"), got
     edits = [e for e in gbk.recover_misaligned_gbk(doc, strict) if "■" in e.replacement]
