@@ -50,6 +50,8 @@ _PY = "a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜüêńňǹḿ"
 #: the rest of an inserted ``(pinyin)``
 START_RE = re.compile(f"\\?(?:[!,;?、！，；？]|\\(?[{_PY}]{{1,7}}\\))")
 _ANNOTATION_BEFORE = re.compile(f"\\([{_PY}]{{1,7}}\\)$")
+#: an HTML end tag without its '<' (the '?' before it swallowed the byte)
+_TAG_REST = re.compile(r"/[a-zA-Z]{1,6}>")
 _PINYIN_AFTER = re.compile(f"\\(?([{_PY}]{{1,7}})\\)")
 
 #: byte pairs the splitter cut before: ！ ， ； ？ 、
@@ -67,6 +69,7 @@ MAX_DROPS = 3         # dropped pairs in a row
 # the drop move gets that back, less its own prior
 DROP_PENALTY = 1.5 + math.log(0.3)
 NEWLINE_PENALTY = math.log(0.5)
+READING_MISFIT = -10.0  # a '?(reading)' end whose character cannot have that reading
 PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
 RESCORE = 200         # best distinct readings rescored with the word model
@@ -374,6 +377,7 @@ class Searcher:
             pairs = self.t.token_pairs(rest[0])
             nl = pairs[0][0] if pairs else -1
         cands = self.with_unknown_trail(h, "high")
+        misfit = 0.0
         if swallowed_paren:
             fkey = ("F", cands[0], m.group(1))
             fit = self._sets.get(fkey)
@@ -382,6 +386,10 @@ class Searcher:
                 self._sets[fkey] = fit
             if fit:
                 cands = (fkey, fit)
+            else:
+                # no character here has the reading that follows: the reading
+                # belongs to a character this hypothesis lost (a dropped pair)
+                misfit = READING_MISFIT
         q1 = self.t.q1
         for lp, (c, tr) in self._best(h, cands, 8):
             unk = h.unknown + (len(h.out),)
@@ -389,6 +397,8 @@ class Searcher:
             options = [("", 0.0)]
             if swallowed_paren:
                 options = [("(", 0.0)]
+            elif _TAG_REST.match(rest):
+                options = [("<", 0.0)]  # '/p>' after the '?': it swallowed the '<' of a tag
             elif rest[:1] in ("", "\n") or rest[0] in "！，；？、" or ord(rest[0]) < 0x80:
                 # a cut before an aligned splitter mark, the end of the line, or a
                 # lead before a visible ASCII byte: nothing is missing
@@ -400,7 +410,7 @@ class Searcher:
                 # otherwise the '?' swallowed an ASCII byte: a line end, most often
                 options = [("\n", 0.0), ("", math.log(0.05))]
             for ins, bonus in options:
-                hh = Hyp(h.score + lp + bonus, out, "L", None, 0, unk, h.note)
+                hh = Hyp(h.score + lp + bonus + misfit, out, "L", None, 0, unk, h.note)
                 if ins == "\n":
                     total = hh.score + self.lm.logp(c, "\n") + suffix_after(i + 1, "\n")
                 elif ins == "(":

@@ -1,0 +1,49 @@
+"""Tests for pipeline.lm: the character model and the word model used by the GBK recovery."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pipeline.lm import CharLM, DocLM, WordLM
+
+
+@pytest.fixture(scope="module")
+def words():
+    return WordLM(CharLM())
+
+
+def test_word_model_prefers_real_words_over_their_byte_neighbours(words):
+    # pairs a misaligned run can confuse: the reading of dictionary words wins
+    assert words.score("以“维护职工") > words.score("以“为护职工") + 3
+    assert words.score("公开材料，迎接") > words.score("公开的力，迎接") + 3
+    assert words.score("以我委和外经贸局为牵头单位") > words.score("以为灰瓮外境局危头单位") + 10
+
+
+def test_word_model_reads_traditional_text_through_the_character_map(words):
+    assert words.score("維護職工權益") == pytest.approx(words.score("维护职工权益"))
+
+
+def test_word_model_scores_a_best_segmentation(words):
+    # the score of a string is at least that of any one segmentation of it
+    s = "工会组织"
+    by_words = words.logp["工会"] + words.logp["组织"]
+    assert words.score(s) >= by_words - 1e-9
+    assert words.score("") == 0.0
+    assert math.isfinite(words.score("□?§ abc 123"))
+
+
+def test_document_words_raise_their_own_probability(words):
+    text = "职代会审议通过。职代会闭幕。" * 20
+    own = words.doc_words(text, 0.5)
+    assert own["职代会"] > words.logp["职代会"]
+    assert words.score("召开职代会", own) > words.score("召开职代会")
+    assert words.doc_words(text, 0.0) == {}
+
+
+def test_doc_model_caches_give_the_same_answer_twice():
+    lm = DocLM(CharLM(), "工会组织建设。基层工会组织建设。")
+    first = [lm.logp("工", "会"), lm.logp3("基", "层", "工"), lm.logp("。", "？")]
+    again = [lm.logp("工", "会"), lm.logp3("基", "层", "工"), lm.logp("。", "？")]
+    assert first == again
+    assert lm.logp("工", "会") > lm.logp("工", "罚")
