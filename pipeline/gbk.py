@@ -196,6 +196,7 @@ class Searcher:
         self._sets: dict[tuple, list] = {}     # candidate sets by key
         self._memo: dict[tuple, list] = {}     # ranked candidates by (set, context)
         self._ranked: dict[int, tuple] = {}    # candidate sets sorted by how common
+        self.eol = False                       # a newline follows the observed stretch
 
     # -- candidate characters for a pending lead and a trail -----------------------
     def _lead_ok(self, kind: str, val, lead: int) -> bool:
@@ -370,6 +371,8 @@ class Searcher:
         decoder resumes on the next lead); at a sentence end a newline may be lost.
         """
         rest = obs[i + 1:]
+        if not rest and self.eol:
+            rest = "\n"  # the line (and the observed stretch) ends after this '?'
         m = _PINYIN_AFTER.match(rest)
         swallowed_paren = bool(m) and not rest.startswith("(")
         nl = -1
@@ -558,6 +561,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
         acc += lm.logp(prev, ch)
         prev = ch
         prefix[j + 1] = acc
+    searcher.eol = horizon == line_end < len(text)
     done = searcher.run(left, start, obs, suffix_after, prefix, text[left_end - 2] if left_end > 1 else "\n")
     if not done:
         return None

@@ -237,6 +237,7 @@ _TOKEN_PRIOR = {",": 0.06, "。": 0.03, "、": 0.015, ":": 0.005, ";": 0.004, "�
                 "·": 0.0005, "‘": 0.001, "’": 0.001}
 _DIGIT_PRIOR = 0.004
 NONWORD_SCALE = 1.0
+NEWLINE_COST = 0.0
 _OTHER_PRIOR = 1e-5
 
 
@@ -277,6 +278,8 @@ class WordLM:
         if v is None:
             if CJK_RE.match(c):
                 v = self.unknown
+            elif c == "\n":
+                v = NEWLINE_COST  # line structure is the character model's business
             elif c.isdigit():
                 v = math.log(_DIGIT_PRIOR) * NONWORD_SCALE
             else:
