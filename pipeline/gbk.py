@@ -484,21 +484,22 @@ def _clean_parts(text: str, starts: list[int]) -> str:
 
 
 def recover_runs(text: str, kit: "Toolkit") -> list[Found]:
-    """Find and recover the misaligned runs of ``text``."""
+    """Find and recover the misaligned runs of ``text``.
+
+    The rule chain repeats until the text stops changing, so the same run is met
+    again on later passes; the outcome of each search is kept for the document
+    (``ingest.DOC_MEMO``), keyed by the run's surroundings, and not searched again.
+    """
     starts = candidate_starts(text)
     if not starts:
         return []
-    from .rules import readings
+    from .ingest import DOC_MEMO
 
-    tables: Tables = kit.get("gbk_tables", _build_tables)  # type: ignore[assignment]
-    base: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
-    common = kit.get("gbk_common", lambda: _common(kit))
-    clean = _clean_parts(text, starts)
-    lm = DocLM(base, clean)
-    searcher = Searcher(tables, lm, common, readings)  # type: ignore[arg-type]
-    words: WordLM = kit.get("gbk_words", lambda: _build_words(kit))  # type: ignore[assignment]
-    searcher.words = words  # type: ignore[attr-defined]
-    searcher.own_words = words.doc_words(clean, DOC_WORDS)  # type: ignore[attr-defined]
+    memo = DOC_MEMO.get()
+    if memo is None:
+        memo = {}
+    keys = {s: (RULE, _window(text, s)) for s in starts}
+    searcher: Searcher | None = None
     mark = kit.config.unrecoverable_mark
     min_conf = kit.config.gbk_min_confidence
     found: list[Found] = []
@@ -506,11 +507,39 @@ def recover_runs(text: str, kit: "Toolkit") -> list[Found]:
     for s in starts:
         if s < last_end:
             continue
-        f = _recover_at(text, s, searcher, mark, min_conf)
+        if keys[s] in memo:
+            got = memo[keys[s]]
+            f = None if got is None else Found(s, s + got[0], *got[1:])
+        else:
+            if searcher is None:
+                searcher = _searcher(text, starts, kit)
+            f = _recover_at(text, s, searcher, mark, min_conf)
+            memo[keys[s]] = None if f is None else (f.end - f.start, f.replacement, f.confidence, f.note)
         if f is not None:
             found.append(f)
             last_end = f.end
     return found
+
+
+def _window(text: str, s: int) -> str:
+    """What a search at ``s`` reads: some left context and the rest of the line."""
+    end = text.find("\n", s)
+    end = len(text) if end < 0 else end + 1
+    return text[max(0, s - 24):min(end, s + MAX_RUN + 16)]
+
+
+def _searcher(text: str, starts: list[int], kit: "Toolkit") -> Searcher:
+    from .rules import readings
+
+    tables: Tables = kit.get("gbk_tables", _build_tables)  # type: ignore[assignment]
+    base: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
+    common = kit.get("gbk_common", lambda: _common(kit))
+    clean = _clean_parts(text, starts)
+    searcher = Searcher(tables, DocLM(base, clean), common, readings)  # type: ignore[arg-type]
+    words: WordLM = kit.get("gbk_words", lambda: _build_words(kit))  # type: ignore[assignment]
+    searcher.words = words  # type: ignore[attr-defined]
+    searcher.own_words = words.doc_words(clean, DOC_WORDS)  # type: ignore[attr-defined]
+    return searcher
 
 
 def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float) -> Found | None:

@@ -22,6 +22,7 @@ changed, and repeats the chain until nothing changes (idempotence).
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -120,9 +121,23 @@ def apply_edits(text: str, rule: str, edits: Iterable[Edit], seq0: int = 0) -> t
     return "".join(pieces), repairs
 
 
+#: a scratch dict for the document being repaired: rules may keep results there that
+#: stay valid across the passes of the chain (``pipeline.gbk`` keeps its searches)
+DOC_MEMO: ContextVar[dict | None] = ContextVar("unionmine_doc_memo", default=None)
+
+
 def apply_rules(text: str, kit: Toolkit, names: Sequence[str] | None = None,
                 max_passes: int = 3) -> tuple[str, list[Repair]]:
     """Run the rules in order, repeating the chain until the text stops changing."""
+    token = DOC_MEMO.set({})
+    try:
+        return _apply_rules(text, kit, names, max_passes)
+    finally:
+        DOC_MEMO.reset(token)
+
+
+def _apply_rules(text: str, kit: Toolkit, names: Sequence[str] | None, max_passes: int
+                 ) -> tuple[str, list[Repair]]:
     table = _rules()
     names = kit.config.rules if names is None else names
     unknown = [n for n in names if n not in table]
