@@ -332,7 +332,8 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             engine = make_engine(config, classifier, n)
             manifest.engine, manifest.workers = engine.name, engine.n_workers
             by_id = {e.doc_id: e for e in to_process}
-            for res in engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config)):
+            todo_bytes = sum(e.n_bytes for e in to_process)
+            for res in engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config), todo_bytes):
                 entry = by_id[res.doc_id]
                 if not (res.error is not None and res.error.kind == "crashed"):
                     store.put(entry.key, res)

@@ -71,6 +71,57 @@ def test_pool_of_two_gives_the_same_results_as_this_process():
     assert [r[0] for r in pooled] == ["doc0", "doc1", "doc2", "doc3", "empty"]
 
 
+def test_a_batch_gives_each_file_the_rows_it_gets_alone():
+    from pipeline.classify import load_or_train
+
+    proc = DocumentProcessor(Config(), load_or_train(Config()))
+    tasks = _tasks() + [_task("plan", REPORT.replace("工作计划", "工作总结"))]
+    alone = [proc.process(t) for t in tasks]
+    together = proc.process_batch(tasks)
+    assert [_comparable(r) for r in together] == [_comparable(r) for r in alone]
+    assert all(row["primary_label"] for r in together if r.error is None for row in r.items)
+    assert together[-2].error.kind == "empty" and together[-2].items == []
+
+
+def test_a_file_that_breaks_the_batched_classifier_fails_alone():
+    class Picky:  # a classifier with a bug that one file's items trigger
+        def predict(self, texts, parents, ids):
+            if any("金秋助学" in t for t in texts):
+                raise ValueError("cannot label 金秋助学")
+            from pipeline.model import ItemLabel
+
+            return [ItemLabel(i, "other", (), 0.5) for i in ids]
+
+    proc = DocumentProcessor(Config(), Picky())
+    proc.segment = __import__("pipeline.segment", fromlist=["segment"]).segment
+    import pipeline.engine as engine_mod
+
+    orig = engine_mod.optional_stage
+    engine_mod.optional_stage = lambda m, a: None if (m, a) == ("classify", "classify_items") else orig(m, a)
+    try:
+        results = proc.process_batch([_task("a", REPORT.replace("（二）开展金秋助学活动。\n", "")),
+                                      _task("b", REPORT), _task("c", REPORT.replace("金秋助学", "文体"))])
+    finally:
+        engine_mod.optional_stage = orig
+    assert [r.error is None for r in results] == [True, False, True]
+    err = results[1].error
+    assert (err.file, err.stage, err.kind) == ("b.txt", "classify", "internal")
+    assert err.message.startswith("b.txt: expected the classify stage to succeed; found ValueError: cannot label")
+    assert {row["primary_label"] for row in results[0].items} == {"other"}
+
+
+def test_batches_hold_consecutive_files_up_to_a_size():
+    from pipeline.engine import batch_bytes, batches
+
+    tasks = [_task(f"d{i}", b"x" * n) for i, n in enumerate([100, 100, 250, 40, 40, 500, 10])]
+    groups = [[t.doc_id for t in b] for b in batches(tasks, max_bytes=300, max_files=3)]
+    assert groups == [["d0", "d1"], ["d2", "d3"], ["d4"], ["d5"], ["d6"]]
+    assert [len(b) for b in batches(tasks, max_bytes=10**6, max_files=3)] == [3, 3, 1]
+    # one worker: big batches; two: at least 8 batches each on a small corpus, never below 16 KB
+    assert batch_bytes(2_000_000, 1) == batch_bytes(None, 2) == 256_000
+    assert batch_bytes(2_000_000, 2) == 125_000 and batch_bytes(50_000, 2) == 16_000
+
+
 def test_make_engine_picks_this_process_for_one_worker_and_a_pool_for_more():
     with make_engine(Config(workers=1)) as eng:
         assert isinstance(eng, InProcessEngine)
@@ -78,21 +129,22 @@ def test_make_engine_picks_this_process_for_one_worker_and_a_pool_for_more():
         assert isinstance(eng, LocalEngine) and eng.n_workers == 2
 
 
-def _die_on_poison(task: Task) -> DocResult:
-    if task.doc_id == "poison":
+def _die_on_poison(batch: list[Task]) -> list[DocResult]:
+    if any(task.doc_id == "poison" for task in batch):
         os._exit(1)  # a worker killed mid-file (out of memory, segfault in a C library)
-    return _process_local(task)
+    return _process_local(batch)
 
 
 class _PoisonedEngine(LocalEngine):
-    def _submit(self, task):
-        return self.pool.submit(_die_on_poison, task)
+    def _submit(self, batch):
+        return self.pool.submit(_die_on_poison, batch)
 
 
-def test_a_dying_worker_costs_only_its_own_file():
+@pytest.mark.parametrize("total_bytes", [None, 1], ids=["one batch", "a batch per file"])
+def test_a_dying_worker_costs_only_its_own_file(total_bytes):
     tasks = _tasks()[:3] + [_task("poison", REPORT)]
     with _PoisonedEngine(Config(), n_workers=2) as eng:
-        results = {r.doc_id: r for r in eng.map(tasks)}
+        results = {r.doc_id: r for r in eng.map(tasks, total_bytes)}
     assert set(results) == {"doc0", "doc1", "doc2", "poison"}
     assert all(results[d].error is None for d in ("doc0", "doc1", "doc2"))
     err = results["poison"].error
@@ -127,22 +179,22 @@ def test_dask_engine_writes_the_same_tables_as_the_local_engine(tmp_path, dask_c
     assert json.loads((dask / "run.json").read_text(encoding="utf-8"))["engine"]["name"] == "dask"
 
 
-def _which_processor(task: Task) -> tuple[int, int]:
+def _which_processor(batch: list[Task]) -> tuple[int, int]:
     from pipeline import engine
 
-    engine._PROCESSORS["local"].process(task)
+    engine._PROCESSORS["local"].process_batch(batch)
     return os.getpid(), id(engine._PROCESSORS["local"])
 
 
 class _ReportingEngine(LocalEngine):
-    def _submit(self, task):
-        return self.pool.submit(_which_processor, task)
+    def _submit(self, batch):
+        return self.pool.submit(_which_processor, batch)
 
 
 def test_each_worker_builds_its_tools_once_not_once_per_document():
     eng = _ReportingEngine(Config(), n_workers=2)
     try:
-        futures = [eng._submit(t) for t in _tasks()[:4] * 3]
+        futures = [eng._submit([t]) for t in _tasks()[:4] * 3]
         seen = [f.result() for f in futures]
     finally:
         eng.close()
