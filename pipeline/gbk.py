@@ -618,6 +618,10 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
                 for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])
     best, consumed, ins = hyps[key], key[1], key[2]
+    if start.note == "cut" and obs[:1] == "、" and len(best.out) > 1 and not CJK_RE.match(best.out[1]):
+        # after '?、' the next character would lead with A2 (ⅰ ① ⒈ …): far likelier,
+        # '》?、?《' lost its quotation marks (restore_punctuation_marks' business)
+        return None
     best_total = done[0][0]
     weak = best.note == "one-byte chunk"  # '??、' is all there is to go on
     mx = outcomes[key]
