@@ -18,10 +18,16 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{CJK}]")
 
 
-def _edit(*args):
-    from .ingest import Edit
+_EDIT = None
 
-    return Edit(*args)
+
+def _edit(*args):
+    global _EDIT
+    if _EDIT is None:  # imported on first use: pipeline.ingest loads this module lazily too
+        from .ingest import Edit
+
+        _EDIT = Edit
+    return _EDIT(*args)
 
 
 # ----------------------------------------------------------------------------------
@@ -143,12 +149,14 @@ def restore_punctuation_marks(text: str, kit: "Toolkit") -> list["Edit"]:
     surviving mark completes it; a lone ``?`` between two numerals (``三?八``) or
     two words is a middle dot.
     """
-    edits = []
-    simplify = kit.get("t2s_map", lambda: _t2s_map(kit))
+    edits: list = []
+    if "?" not in text:
+        return edits
+    simp = _simplified(text, kit)
     for line_start, line in _lines(text):
         if "?" not in line:
             continue
-        for pos, mark, conf, note in _restore_line(line, line.translate(simplify)):
+        for pos, mark, conf, note in _restore_line(line, simp[line_start:line_start + len(line)]):
             edits.append(_edit(line_start + pos, line_start + pos + 1, mark, conf, note))
     return edits
 
@@ -157,6 +165,27 @@ def _t2s_map(kit: "Toolkit") -> dict[int, str]:
     """Traditional → simplified, one character for one (OpenCC's character table)."""
     table = kit.converter._chars("t2s")
     return {ord(k): v[0] for k, v in table.items() if len(k) == 1 and len(v[0]) == 1}
+
+
+def _simplified(text: str, kit: "Toolkit") -> str:
+    """``text`` through ``_t2s_map``, the whole text at once; offsets agree (one character for one).
+
+    Three rules read a simplified copy, mostly of the same text (a pass where no
+    rule changes anything): the last copy is kept.
+    """
+    box = kit.get("t2s_memo", _Box)
+    last, simp = box.value  # type: ignore[attr-defined]  # one tuple: threads sharing a kit read a consistent pair
+    if last is not text and last != text:
+        from .script import CharMap
+
+        charmap = kit.get("t2s_charmap", lambda: CharMap(_t2s_map(kit)))
+        simp = charmap.translate(text)  # type: ignore[attr-defined]
+        box.value = (text, simp)  # type: ignore[attr-defined]
+    return simp
+
+
+class _Box:
+    value: tuple[str, str] = ("", "")
 
 
 def _restore_line(line: str, simp: str) -> list[tuple[int, str, float, str]]:
@@ -339,8 +368,8 @@ def strip_boilerplate(text: str, kit: "Toolkit") -> list["Edit"]:
         for m in rx.finditer(text):
             edits.append(_edit(m.start(), m.end(), "", 0.95, kind))
     edits += _keyword_stuffing(text)
-    simplify = kit.get("t2s_map", lambda: _t2s_map(kit))
-    lines = [(s, ln.translate(simplify)) for s, ln in _lines(text)]
+    simp = _simplified(text, kit)
+    lines = [(s, simp[s:s + len(ln)]) for s, ln in _lines(text)]
     kinds: dict[int, str] = {}
     k = 0
     while k < len(lines):
@@ -463,10 +492,10 @@ def join_hard_wraps(text: str, kit: "Toolkit") -> list["Edit"]:
     lines = list(_lines(text))
     edits = []
     tok = kit.get("jieba", _jieba_tokenizer)
-    simplify = kit.get("t2s_map", lambda: _t2s_map(kit))
+    simp = _simplified(text, kit)
     for k in range(len(lines) - 1):
         start, line = lines[k]
-        _, nxt = lines[k + 1]
+        nxt_start, nxt = lines[k + 1]
         a, b = line.rstrip(), nxt.lstrip()
         if not a or not b or a[-1] in _TERMINAL or not (CJK_RE.match(a[-1]) or a[-1] in "，、,"):
             continue
@@ -474,7 +503,8 @@ def join_hard_wraps(text: str, kit: "Toolkit") -> list["Edit"]:
             continue
         if not (CJK_RE.match(b[0]) or b[0] in "“《0123456789" or b[0] in _LINE_START_PUNCT):
             continue
-        if _is_wrap(a.translate(simplify), b.translate(simplify), tok):
+        b0 = nxt_start + len(nxt) - len(b)
+        if _is_wrap(simp[start:start + len(a)], simp[b0:b0 + len(b)], tok):
             nl = start + len(line)
             edits.append(_edit(start + len(a), nl + 1 + (len(nxt) - len(b)), "", 0.8, "hard wrap"))
     return edits + _item_breaks(text, lines)

@@ -76,3 +76,60 @@ def test_constructing_a_converter_loads_nothing():
     assert vars(c) == {"target": "simplified"}
     c.detect("工會")
     assert "_tables" in vars(c)
+
+
+# ------------------------------------------------------------------------------
+# the array-speed character map and detection give exactly the per-character results
+# ------------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipeline.script import CharMap  # noqa: E402
+
+# traditional and simplified characters, characters OpenCC maps beyond the BMP (㑮 → 𫝈), Ext-B, a lone surrogate
+_ALPHABET = st.sampled_from(list(TRAD + SIMP + "㑮㒓𠉂𪠟乾著?\n 　abc\x00é\U0002a6a5") + ["\ud800"])
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.text(_ALPHABET, max_size=60))
+def test_charmap_is_str_translate(text):
+    conv = ScriptConverter("simplified")
+    mapping = conv._fast("t2s")[0]
+    assert CharMap(mapping).translate(text) == text.translate(mapping)
+
+
+def test_charmap_with_a_deleting_map_falls_back_to_str_translate():
+    assert CharMap({ord("區"): None}).translate("社區工會") == "社工會"
+
+
+def _detect_by_characters(conv, text):
+    """The per-character definition of ``detect`` (the shares of T→S and S→T characters)."""
+    t2s, s2t = conv._chars("t2s"), conv._chars("s2t")
+    trad = {c for c, v in t2s.items() if len(c) == 1 and v[0] != c}
+    simp = {c for c, v in s2t.items() if len(c) == 1 and v[0] != c} - trad
+    n_t, n_s = sum(c in trad for c in text), sum(c in simp for c in text)
+    if not any("\u3400" <= c <= "\u4dbf" or "\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+               or "\U00020000" <= c <= "\U0002ffff" for c in text):
+        return "none"
+    if n_t + n_s == 0:
+        return "simplified"
+    share = n_t / (n_t + n_s)
+    return "traditional" if share >= 0.8 else "simplified" if share <= 0.2 else "mixed"
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.text(_ALPHABET, max_size=60))
+def test_detect_counts_like_the_per_character_definition(text):
+    conv = ScriptConverter("simplified")
+    assert conv.detect(text) == _detect_by_characters(conv, text)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.text(_ALPHABET, max_size=60))
+def test_every_ambiguous_character_is_reported_once(text):
+    conv = ScriptConverter("simplified")
+    table = conv._chars("t2s")
+    out, choices = conv.convert(text)
+    expected = [i for i, c in enumerate(text) if len(table.get(c, ())) > 1]
+    assert [ch.start for ch in choices] == expected
+    assert all(ch.after == out[ch.start] for ch in choices)
