@@ -90,6 +90,58 @@ def minhash(text: str) -> np.ndarray | None:
     return sig.astype(np.uint32)
 
 
+def minhashes(texts: Sequence[str]) -> list[np.ndarray | None]:
+    """``[minhash(t) for t in texts]``, with the numpy work done for all texts at once.
+
+    One document has hundreds of items; hashing them one by one spent most of its
+    time in numpy's per-call overhead.  Here the normalized texts are joined,
+    hashed in one rolling pass, and only the windows inside one text are kept;
+    the minimum per text is then taken over its own windows (a minimum does not
+    care that ``shingle_hashes`` removes repeats), so every signature is
+    exactly ``minhash``'s.
+    """
+    out: list[np.ndarray | None] = [None] * len(texts)
+    norms = [normalize(t) for t in texts]
+    full = [i for i, n in enumerate(norms) if len(n) >= SHINGLE]
+    for i, n in enumerate(norms):
+        if 0 < len(n) < SHINGLE:  # shorter than a shingle: the whole text is its one shingle
+            out[i] = minhash(texts[i])
+    if not full:
+        return out
+    lens = np.array([len(norms[i]) for i in full], dtype=np.int64)
+    cp = np.frombuffer("".join(norms[i] for i in full).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(cp) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(SHINGLE):
+            h = h * np.uint64(0x100000001B3) + cp[j:j + n]
+    counts = lens - SHINGLE + 1                       # windows inside each text
+    first = np.cumsum(counts) - counts                # where each text's windows start among the kept ones
+    offsets = np.cumsum(lens) - lens                  # where each text starts in the joined string
+    h = h[np.repeat(offsets - first, counts) + np.arange(int(counts.sum()))]
+    with np.errstate(over="ignore"):                  # splitmix64 finaliser, as in shingle_hashes
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    sig = np.full((len(full), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint64)
+    owner = np.repeat(np.arange(len(full)), counts)   # the text of each window
+    with np.errstate(over="ignore"):
+        for i in range(0, h.size, _CHUNK):
+            part, who = h[i:i + _CHUNK], owner[i:i + _CHUNK]
+            vals = (np.outer(_A, part) + _B[:, None]) >> np.uint64(32)    # multiply-shift hashing
+            # the minimum per text inside this chunk: reduceat over the runs of one owner
+            starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+            mins = np.minimum.reduceat(vals, starts, axis=1).T
+            rows = who[starts]
+            sig[rows] = np.minimum(sig[rows], mins)   # runs in one chunk belong to distinct texts
+    sig32 = sig.astype(np.uint32)
+    for k, i in enumerate(full):
+        out[i] = sig32[k]
+    return out
+
+
 @dataclass(frozen=True)
 class Signatures:
     """Compact per-document material for corpus-level duplicate detection (picklable)."""
@@ -114,8 +166,10 @@ def signatures(seg: SegmentedDocument, item_rows: Sequence[dict] | None = None) 
     bodies: dict[int, list[str]] = {}
     for it in seg.items:   # an article's content is its items: titles and signatures do not count
         bodies.setdefault(it.article, []).append(it.text)
-    arts = [(a.article_id, s) for a in seg.articles if (s := minhash("\n".join(bodies.get(a.index, [])))) is not None]
-    items = [(it.item_id, s) for it in seg.items if (s := minhash(it.text)) is not None]
+    art_sigs = minhashes(["\n".join(bodies.get(a.index, [])) for a in seg.articles])
+    item_sigs = minhashes([it.text for it in seg.items])
+    arts = [(a.article_id, s) for a, s in zip(seg.articles, art_sigs) if s is not None]
+    items = [(it.item_id, s) for it, s in zip(seg.items, item_sigs) if s is not None]
     a_ids, a_sig = _stack(arts)
     i_ids, i_sig = _stack(items)
     return Signatures(a_ids, a_sig, i_ids, i_sig)

@@ -59,3 +59,18 @@ def test_worker_signatures_give_the_same_answer_as_mark_duplicates():
     from_marked = {x.item_id: x.duplicate_of for s in marked for x in s.items if x.duplicate_of}
     from_marked.update({x.article_id: x.duplicate_of for s in marked for x in s.articles if x.duplicate_of})
     assert via_sig == from_marked and via_sig["b/a1/1"] == "a/a1/1"
+
+
+def test_minhashes_of_many_texts_are_each_texts_minhash():
+    from pipeline.dedup import _CHUNK, minhashes
+
+    long = "职工之家建设" * (_CHUNK // 3)  # longer than one chunk of windows: a text split across chunks
+    texts = ["", "。，", "工会", "工会工作", "一、加强职工之家建设，组织劳动竞赛。", long, "abc_1", "工会工作",
+             "（一）走访慰问困难职工", long[:-7] + "送温暖"]
+    got = minhashes(texts)
+    for text, sig in zip(texts, got):
+        want = minhash(text)
+        assert (sig is None) == (want is None), text[:10]
+        if want is not None:
+            assert np.array_equal(sig, want), f"signature of {text[:10]!r} differs"
+    assert minhashes([]) == []
