@@ -48,13 +48,9 @@ KEYNESS_COLUMNS = ["grouping", "group", "rank", "term", "n_target", "n_reference
 # ------------------------------------------------------------------------------
 def build_tokenizer(userdict: str | Path | None = None):
     """A fresh ``jieba.Tokenizer`` (never jieba's global one) with the union terms added."""
-    import logging
+    from .rules import new_jieba_tokenizer
 
-    import jieba
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
-    tk.initialize()
+    tk = new_jieba_tokenizer()  # the shipped dictionary, read once per process
     path = Path(userdict) if userdict is not None else RESOURCES / "userdict.txt"
     if path.exists():
         for line in path.read_text(encoding="utf-8-sig").splitlines():

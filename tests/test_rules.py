@@ -159,3 +159,19 @@ def test_intro_in_a_file_without_line_breaks_removes_only_its_sentence(kit):
     out, reps = apply_rules(text, kit, ["strip_boilerplate"])
     assert out == body
     assert [r.note for r in reps] == ["intro"]
+
+
+def test_new_jieba_tokenizers_cut_like_a_fresh_one_and_do_not_share_added_words():
+    import jieba
+
+    from pipeline.rules import new_jieba_tokenizer
+
+    fresh = jieba.Tokenizer()
+    fresh.initialize()
+    a, b = new_jieba_tokenizer(), new_jieba_tokenizer()
+    text = "加强职工之家建设，开展金秋助学和送温暖活动。"
+    assert a.lcut(text) == fresh.lcut(text) and a.lcut(text, HMM=False) == fresh.lcut(text, HMM=False)
+    a.add_word("职工之家建设", 10 ** 6)
+    assert "职工之家建设" in a.lcut(text)
+    assert "职工之家建设" not in b.lcut(text), "a word added to one tokenizer leaked into another"
+    assert new_jieba_tokenizer().lcut(text) == fresh.lcut(text)
