@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .lm import CJK_RE, CharLM, DocLM
+from .lm import CJK_RE, CharLM, DocLM, WordLM
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
@@ -338,7 +338,8 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
         if _common_share(dec[:4000]) > 0.3:
             # second pass: the counts of what the first reading was sure of settle
             # the ambiguous bytes
-            dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, "".join(sure)))
+            words = kit.get("gbk_words", lambda: WordLM(base))  # type: ignore[arg-type]
+            dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, "".join(sure)), words=words)  # type: ignore[arg-type]
         s2 = _common_share(dec)
         if s2 > max(0.3, 2 * share) and (best is None or s2 > best[0]):
             best = (s2, dec, bad, name)
@@ -349,8 +350,44 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
              f"whole file: {name} (common-character share {share:.2f} -> {s2:.2f}); {bad} character(s) lost")]
 
 
+#: log-penalty of a character of the script the document does not write in
+OTHER_SCRIPT = -8.0
+#: log-penalty of a symbol (fullwidth digit, box drawing …) the document never writes
+RARE_SYMBOL = -6.0
+#: weight of the word model when a lost byte is chosen in a whole-file re-decoding
+WORDS_WEIGHT = 0.3
+_USUAL_MARKS = frozenset("，。、；：？！“”‘’《》（）")
+
+
+def _other_script(lm: DocLM) -> frozenset[str] | set[str]:
+    """The characters of the script a document does not use: traditional-only forms
+    when at most 5% of its characters are traditional, simplified-only ones when at
+    most 5% are simplified; nothing when it is mixed or too short to tell."""
+    t2s = lm.base.t2s
+    cjk = sum(k for c, k in lm.raw.items() if CJK_RE.match(c))
+    if cjk < 200:
+        return frozenset()
+    trad = sum(k for c, k in lm.raw.items() if c in t2s and t2s[c] != c)
+    simp_forms = _simplified_only(lm.base)
+    simp = sum(k for c, k in lm.raw.items() if c in simp_forms)
+    if trad <= 0.05 * cjk and simp > 0.05 * cjk:
+        return {c for c, v in t2s.items() if v != c}
+    if simp <= 0.05 * cjk and trad > 0.05 * cjk:
+        return simp_forms
+    return frozenset()
+
+
+def _simplified_only(base: CharLM) -> set[str]:
+    got = base.__dict__.get("_simplified_only")
+    if got is None:
+        trad = set(base.t2s)
+        got = {v for k, v in base.t2s.items() if v != k and v not in trad}
+        base._simplified_only = got  # type: ignore[attr-defined]
+    return got
+
+
 def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
-                   masked: list[str] | None = None) -> tuple[str, int]:
+                   masked: list[str] | None = None, words: WordLM | None = None) -> tuple[str, int]:
     """Whole-file re-decoding.  An unknown byte is a lead that the wrong decoder
     (``src``) rejected together with the byte after it: its value is one for which
     that pair is valid in ``codec`` and invalid in ``src``; the candidate that reads
@@ -408,6 +445,27 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
         except UnicodeDecodeError:
             return "\ufffd", i + 1
 
+    other_script = _other_script(lm)
+
+    def fit(prev: str, c: str, nxt: str, i: int = -1) -> float:
+        pen = OTHER_SCRIPT if c in other_script else 0.0
+        if c not in lm.raw and not CJK_RE.match(c) and c not in _USUAL_MARKS:
+            pen += RARE_SYMBOL  # a fullwidth digit or a symbol the document never writes
+        if words is not None and i >= 0:
+            # the words the character would form with its neighbours
+            left = "".join(out[-3:])
+            pen += WORDS_WEIGHT * words.score(left + c + ahead(i))
+        return lm.logp(prev, c) + lm.logp(c, nxt) + pen
+
+    def ahead(i: int) -> str:
+        got, k = [], i
+        while len(got) < 3 and k < n:
+            if bs[k] < 0:
+                break
+            ch, k = token(k)
+            got.append(ch)
+        return "".join(got)
+
     out: list[str] = []
     chosen: set[int] = set()
     i = 0
@@ -418,7 +476,7 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
             if opts:
                 prev = out[-1] if out else "\n"
                 nxt = token(i + 2)[0] if i + 2 < n else "\n"
-                best = max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt))
+                best = max(opts, key=lambda c: fit(prev, c, nxt, i + 2))
                 out.append(best)
                 chosen.add(len(out) - 1)
                 i += 2
@@ -429,7 +487,7 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
             if opts:
                 prev = out[-1] if out else "\n"
                 nxt = token(i + 2)[0]
-                out.append(max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt)))
+                out.append(max(opts, key=lambda c: fit(prev, c, nxt, i + 2)))
                 chosen.add(len(out) - 1)
                 i += 2
                 continue
@@ -453,7 +511,7 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
             if opts:
                 prev = out[-1] if out else "\n"
                 nxt = token(i + 2)[0] if i + 2 < n else "\n"
-                out.append(max(opts, key=lambda c: lm.logp(prev, c) + lm.logp(c, nxt)))
+                out.append(max(opts, key=lambda c: fit(prev, c, nxt, i + 2)))
                 chosen.add(len(out) - 1)
                 i += 2
                 continue

@@ -89,6 +89,13 @@ def test_whole_file_gbk_read_as_big5(kit):
     damaged = clean.encode("gbk", "replace").decode("big5", "replace").replace("\ufffd", "?")
     new, reps = _fix(damaged, kit)
     assert reps and reps[0].note.startswith("whole file: GBK read as Big5"), reps[:1]
+    # the lost bytes are filled with the document's own script and symbols: a
+    # simplified report gets no traditional-only forms and no fullwidth digits
+    from pipeline.lm import CharLM
+
+    t2s = CharLM().t2s
+    invented = {c for c in set(new) - set(clean) if (c in t2s and t2s[c] != c) or "０" <= c <= "９"}
+    assert not invented, f"characters of the other script or fullwidth digits: {sorted(invented)}"
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
