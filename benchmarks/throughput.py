@@ -1,6 +1,7 @@
 """Throughput of ``unionmine run``: MB/s per stage and end to end, against bare jieba; peak RSS.
 
     .venv/bin/python benchmarks/throughput.py --mb 50          # the issue's default corpus size
+    .venv/bin/python benchmarks/throughput.py --mb 10 --gbk off   # without the GBK recovery rule
     .venv/bin/python benchmarks/throughput.py --mb 5 --memory-files 100
 
 1. Builds a corpus of about ``--mb`` MB by recombining and perturbing the sample
@@ -9,13 +10,19 @@
    GB18030), so that every file is new: no cache can serve it.
 2. Bare ``jieba.lcut`` on the same texts, in this process: the unavoidable cost of
    tokenization, the yardstick.
-3. The per-document stages in this process, one worker (``DocumentProcessor``):
-   MB/s of ingest, segment, classify; and each ingestion rule on the decoded texts.
+3. The per-document stages in this process, one worker (``DocumentProcessor``,
+   files in batches as the engine sends them): MB/s of ingest, segment,
+   classify, rows; and each ingestion rule on the decoded texts.
 4. ``unionmine run --no-cache`` end to end in a subprocess, with 1 worker and with
    all cores, timed by the wall clock; peak RSS of the process tree sampled from
    /proc (parent, largest worker, and the sum of all processes at one moment).
-   The corpus-level stages (dedup, writing, statistics) come from its run.json.
-5. With ``--memory-files N``: end-to-end runs on N and on 4N small files, to show
+   The breakdown of the run's wall time comes from its run.json: start-up
+   (interpreter and imports, until the run starts), hashing the inputs, loading
+   the classifier, starting the engine (pool, warm-up), the per-document phase,
+   and the corpus-level stages (dedup, writing, statistics).
+5. ``--gbk off|on|both`` (default both): steps 3 and 4 with the rules of the
+   default configuration, without ``recover_misaligned_gbk``, or both.
+6. With ``--memory-files N``: end-to-end runs on N and on 4N small files, to show
    that the parent's peak memory does not grow with the number of files.
 
 MB are megabytes (10^6 bytes) of input files.  Nothing here is a test: the figures
@@ -107,33 +114,43 @@ def bare_jieba(texts: list[str], n_bytes: int) -> float:
     return n_bytes / 1e6 / (time.perf_counter() - t)
 
 
-def stages_in_process(paths: list[Path], n_bytes: int) -> dict[str, float]:
-    from pipeline.classify import load_or_train
-    from pipeline.config import Config
-    from pipeline.engine import DocumentProcessor, Task
+def _config(gbk: bool):
+    from pipeline.config import DEFAULT_RULES, Config
 
-    config = Config()
+    return Config(rules=DEFAULT_RULES if gbk else tuple(r for r in DEFAULT_RULES if r != GBK_RULE))
+
+
+GBK_RULE = "recover_misaligned_gbk"
+
+
+def stages_in_process(paths: list[Path], n_bytes: int, gbk: bool = True) -> dict[str, float]:
+    from pipeline.classify import load_or_train
+    from pipeline.engine import DocumentProcessor, Task, batches
+
+    config = _config(gbk)
     proc = DocumentProcessor(config, load_or_train(config))
     proc.warm_up()
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    for p in paths:
-        data = p.read_bytes()
-        res = proc.process(Task(p.stem, str(p), "", data))
-        for k, v in res.seconds.items():
-            seconds[k] = seconds.get(k, 0.0) + v
+    tasks = (Task(p.stem, str(p), "", p.read_bytes()) for p in paths)
+    for batch in batches(tasks):  # as the engine sends them to a worker
+        for res in proc.process_batch(batch):
+            for k, v in res.seconds.items():
+                seconds[k] = seconds.get(k, 0.0) + v
     seconds["all per-document stages"] = time.perf_counter() - t
     return {k: n_bytes / 1e6 / v for k, v in seconds.items() if v > 0}
 
 
-def rules_in_process(texts: list[str], n_bytes: int) -> dict[str, float]:
-    from pipeline.config import Config
+def rules_in_process(texts: list[str], n_bytes: int, gbk: bool = True) -> dict[str, float]:
     from pipeline.ingest import Toolkit, ingest_bytes, rule_table
 
-    kit = Toolkit(Config())
+    config = _config(gbk)
+    kit = Toolkit(config)
     ingest_bytes("工會工作計劃\n一、加強建設。\n".encode("utf-8"), "warm", "", kit)
     out = {}
-    for name, fn in rule_table().items():
+    table = rule_table()
+    for name in config.rules:
+        fn = table[name]
         t = time.perf_counter()
         for text in texts:
             fn(text, kit)
@@ -198,9 +215,14 @@ class RssSampler(threading.Thread):
             self.stop.wait(0.1)
 
 
-def end_to_end(corpus: Path, out: Path, workers: int, n_bytes: int) -> dict:
+def end_to_end(corpus: Path, out: Path, workers: int, n_bytes: int, gbk: bool = True) -> dict:
     cmd = [PY, "-m", "pipeline.cli", "run", str(corpus), "--out", str(out), "--workers", str(workers),
            "--no-cache", "--no-progress"]
+    if not gbk:
+        toml = out.parent / "no-gbk.toml"
+        rules = ", ".join(f'"{r}"' for r in _config(False).rules)
+        toml.write_text(f"rules = [{rules}]\n", encoding="utf-8")
+        cmd += ["--config", str(toml)]
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -220,6 +242,7 @@ def end_to_end(corpus: Path, out: Path, workers: int, n_bytes: int) -> dict:
             "summary": stderr.strip().splitlines()[-1] if stderr.strip() else "",
             "parent_mb": sampler.parent_kb / 1024, "worker_mb": sampler.worker_kb / 1024,
             "total_mb": sampler.total_kb / 1024, "stages": manifest.get("stages", {}),
+            "run_seconds": manifest.get("seconds", 0.0),
             "cpu_s": cpu, "load": (load0 + os.getloadavg()[0]) / 2}
 
 
@@ -233,6 +256,8 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-files", type=int, default=0, metavar="N",
                     help="also run on N and 4N small files and report the peak RSS of each")
     ap.add_argument("--skip-stages", action="store_true", help="only the end-to-end runs")
+    ap.add_argument("--gbk", choices=("off", "on", "both"), default="both",
+                    help=f"with the default rules (on), without {GBK_RULE} (off), or both (default)")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -249,35 +274,56 @@ def main(argv=None) -> int:
         texts = _decoded_texts(paths)
         jieba_mbs = bare_jieba(texts, n_bytes)
         print(f"{'bare jieba.lcut (same texts, this process)':46s} {jieba_mbs:8.3f} MB/s   1.00x")
+        settings = {"off": [False], "on": [True], "both": [False, True]}[args.gbk]
         if not args.skip_stages:
-            for name, mbs in stages_in_process(paths, n_bytes).items():
-                print(f"{'stage ' + name + ' (1 worker, in process)':46s} {mbs:8.3f} MB/s   {mbs / jieba_mbs:5.2f}x")
-            for name, mbs in rules_in_process(texts, n_bytes).items():
-                print(f"{'  ingest rule ' + name:46s} {mbs:8.3f} MB/s   {mbs / jieba_mbs:5.2f}x")
+            for gbk in settings:
+                print(f"\n-- in this process, {'with' if gbk else 'without'} {GBK_RULE} --")
+                for name, mbs in stages_in_process(paths, n_bytes, gbk).items():
+                    print(f"{'stage ' + name + ' (1 worker)':46s} {mbs:8.3f} MB/s   {mbs / jieba_mbs:5.2f}x")
+                for name, mbs in rules_in_process(texts, n_bytes, gbk).items():
+                    print(f"{'  ingest rule ' + name:46s} {mbs:8.3f} MB/s   {mbs / jieba_mbs:5.2f}x")
         del texts
-        print()
-        runs = {}
-        for w in sorted({1, args.workers}):
-            r = runs[w] = end_to_end(corpus, tmp / f"out{w}", w, n_bytes)
-            print(f"{'end to end, ' + str(w) + ' worker(s)':46s} {r['mb_per_s']:8.3f} MB/s   "
-                  f"{r['mb_per_s'] / jieba_mbs:5.2f}x  ({r['seconds']:.1f} s, exit {r['rc']}; peak RSS parent "
-                  f"{r['parent_mb']:.0f} MB, largest worker {r['worker_mb']:.0f} MB, all at once "
-                  f"{r['total_mb']:.0f} MB)")
-            print(f"  CPU {r['cpu_s']:.1f} s over {r['seconds']:.1f} s wall: {r['cpu_s'] / r['seconds']:.2f} cores busy "
-                  f"(of {w}); load average around the run {r['load']:.1f}; "
-                  f"{n_bytes / 1e6 / r['cpu_s']:.3f} MB per CPU-second")
-            for name, st in r["stages"].items():
-                if name in ("dedup", "write", "statistics", "classifier_load"):
-                    print(f"{'  corpus-level ' + name:46s} {st['seconds']:8.2f} s")
-            print(f"  {r['summary']}")
-        if 1 in runs and args.workers in runs and args.workers != 1:
-            print(f"\nspeed-up {args.workers} workers / 1 worker: {runs[args.workers]['mb_per_s'] / runs[1]['mb_per_s']:.2f}x"
-                  " (target 1.7x with 2)")
-        print(f"end-to-end 1 worker / bare jieba: {runs[1]['mb_per_s'] / jieba_mbs:.2f}x (target 0.6x)")
+        for gbk in settings:
+            print(f"\n-- end to end, {'with' if gbk else 'without'} {GBK_RULE} --")
+            runs = {}
+            for w in sorted({1, args.workers}):
+                r = runs[w] = end_to_end(corpus, tmp / f"out{w}{'g' if gbk else ''}", w, n_bytes, gbk)
+                _print_run(r, w, n_bytes, jieba_mbs)
+            if 1 in runs and args.workers in runs and args.workers != 1:
+                print(f"speed-up {args.workers} workers / 1 worker: "
+                      f"{runs[args.workers]['mb_per_s'] / runs[1]['mb_per_s']:.2f}x (target 1.7x with 2)")
+            print(f"end-to-end 1 worker / bare jieba: {runs[1]['mb_per_s'] / jieba_mbs:.2f}x (target 0.6x)")
         if args.memory_files:
             _memory_runs(tmp, args)
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     return 0
+
+
+#: the run's wall time, in the order it is spent (run.json "stages"); the per-document stages follow
+_WALL = ("hash_inputs", "classifier_load", "start_engine", "documents_wall", "stop_engine", "dedup", "write",
+         "statistics")
+_PER_DOC = ("ingest", "segment", "classify", "rows")
+
+
+def _print_run(r: dict, w: int, n_bytes: int, jieba_mbs: float) -> None:
+    print(f"{'end to end, ' + str(w) + ' worker(s)':46s} {r['mb_per_s']:8.3f} MB/s   "
+          f"{r['mb_per_s'] / jieba_mbs:5.2f}x  ({r['seconds']:.1f} s, exit {r['rc']}; peak RSS parent "
+          f"{r['parent_mb']:.0f} MB, largest worker {r['worker_mb']:.0f} MB, all at once "
+          f"{r['total_mb']:.0f} MB)")
+    print(f"  CPU {r['cpu_s']:.1f} s over {r['seconds']:.1f} s wall: {r['cpu_s'] / r['seconds']:.2f} cores busy "
+          f"(of {w}); load average around the run {r['load']:.1f}; "
+          f"{n_bytes / 1e6 / r['cpu_s']:.3f} MB per CPU-second")
+    stages = r["stages"]
+    wall = {name: stages[name]["seconds"] for name in _WALL if name in stages}
+    startup = r["seconds"] - r["run_seconds"]
+    parts = [f"start-up {startup:.2f}"] + [f"{k} {v:.2f}" for k, v in wall.items()]
+    rest = r["run_seconds"] - sum(wall.values())
+    print(f"  wall (s): {', '.join(parts)}, other {rest:.2f}")
+    per_doc = {k: stages[k]["seconds"] for k in _PER_DOC if k in stages}
+    if per_doc:
+        print("  per-document stages, summed over workers (s): "
+              + ", ".join(f"{k} {v:.2f} ({n_bytes / 1e6 / v:.3f} MB/s)" for k, v in per_doc.items() if v > 0))
+    print(f"  {r['summary']}")
 
 
 def _memory_runs(tmp: Path, args) -> int:

@@ -134,9 +134,10 @@ class DocumentProcessor:
         self._classify_batch(works)
         for w in works:
             if w.res.error is None:
-                cpu0 = time.process_time()
+                cpu0, t = time.process_time(), time.perf_counter()
                 w.stage = "rows"
-                self._guarded(w, lambda w=w: _fill_rows(w.res, w.doc, w.seg, w.labels, w.warnings))
+                if self._guarded(w, lambda w=w: _fill_rows(w.res, w.doc, w.seg, w.labels, w.warnings)):
+                    w.res.seconds["rows"] = time.perf_counter() - t
                 w.cpu += time.process_time() - cpu0
             if w.res.error is not None:
                 w.res.document = w.res.text = None

@@ -300,6 +300,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
     engine = None
     try:
         # 1. hash every file (streaming), take cached results, note same-bytes files
+        t = time.perf_counter()
         for f in inputs:
             entry = Entry(f.doc_id, str(f.path), 0)
             ledger.append(entry)
@@ -325,13 +326,17 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                     break
             else:
                 to_process.append(entry)
+        manifest.stage("hash_inputs").seconds += time.perf_counter() - t
 
         # 2. the per-document stages on the engine, results streamed to the store
         if to_process and not result.stopped:
             n = min(n_workers or config.n_workers, len(to_process))
+            t = time.perf_counter()
             engine = make_engine(config, classifier, n)
+            manifest.stage("start_engine").seconds += time.perf_counter() - t
             manifest.engine, manifest.workers = engine.name, engine.n_workers
             by_id = {e.doc_id: e for e in to_process}
+            t = time.perf_counter()
             todo_bytes = sum(e.n_bytes for e in to_process)
             for res in engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config), todo_bytes):
                 entry = by_id[res.doc_id]
@@ -344,10 +349,13 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                     break
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
+            manifest.stage("documents_wall").seconds += time.perf_counter() - t
     finally:
         progress.close()
         if engine is not None:
+            t = time.perf_counter()
             engine.close()
+            manifest.stage("stop_engine").seconds += time.perf_counter() - t
 
     try:
         manifest.counts = _counts(ledger, result)
