@@ -47,8 +47,9 @@ RULE = "recover_misaligned_gbk"
 
 _PY = "a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜüêńňǹḿ"
 #: where a run can start: an orphan ``?`` then a folded splitter mark, or ``?`` then
-#: the rest of an inserted ``(pinyin)``
-START_RE = re.compile(f"\\?(?:[!,;?、！，；？]|\\(?[{_PY}]{{1,7}}\\))")
+#: the rest of an inserted ``(pinyin)``.  Not ``?、``: the character after it would
+#: lead with A2 (ⅰ ① ⒈ …), while ``》?、?《`` (lost quotation marks) is common.
+START_RE = re.compile(f"\\?(?:[!,;?！，；？]|\\(?[{_PY}]{{1,7}}\\))")
 _ANNOTATION_BEFORE = re.compile(f"\\([{_PY}]{{1,7}}\\)$")
 #: an HTML end tag without its '<' (the '?' before it swallowed the byte)
 _TAG_REST = re.compile(r"/[a-zA-Z]{1,6}>")
@@ -618,10 +619,6 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
                 for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])
     best, consumed, ins = hyps[key], key[1], key[2]
-    if start.note == "cut" and obs[:1] == "、" and len(best.out) > 1 and not CJK_RE.match(best.out[1]):
-        # after '?、' the next character would lead with A2 (ⅰ ① ⒈ …): far likelier,
-        # '》?、?《' lost its quotation marks (restore_punctuation_marks' business)
-        return None
     best_total = done[0][0]
     weak = best.note == "one-byte chunk"  # '??、' is all there is to go on
     mx = outcomes[key]
