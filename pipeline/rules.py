@@ -55,11 +55,19 @@ def fix_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
     """Generic mojibake (UTF-8 read as Latin-1/cp1252, C1 controls, escapes) via ftfy."""
     import ftfy
 
-    edits = []
+    edits: list = []
+    if not _FTFY_SUSPECT.search(text):
+        return edits
+    from .ingest import DOC_MEMO
+
+    doc_memo = DOC_MEMO.get()  # the chain's next pass sees most lines again: ftfy each line once per document
+    seen = doc_memo.setdefault("fix_mojibake", {}) if doc_memo is not None else {}
     pos = 0
     for line in text.split("\n"):
         if _FTFY_SUSPECT.search(line):
-            fixed, expl = ftfy.fix_and_explain(line, config=_ftfy_config())
+            if line not in seen:
+                seen[line] = ftfy.fix_and_explain(line, config=_ftfy_config())
+            fixed, expl = seen[line]
             if fixed != line:
                 a, b, rep = _trim(line, fixed)
                 steps = ",".join(step for step, _ in (expl or []))
