@@ -176,28 +176,40 @@ def signatures(seg: SegmentedDocument, item_rows: Sequence[dict] | None = None) 
 
 
 def _first_duplicates(ids: Sequence[str], sigs: np.ndarray, threshold: float) -> dict[str, str]:
-    from datasketch import MinHash, MinHashLSH
+    """Each id whose signature agrees with an earlier kept one's on ≥ ``threshold`` of the positions.
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    # our own permutations made the values: placeholder parameters spare datasketch drawing its own per sketch
-    perms = (np.ones(NUM_PERM, dtype=np.uint64), np.zeros(NUM_PERM, dtype=np.uint64))
-    order: dict[str, int] = {}
-    kept: list[np.ndarray] = []
+    Candidates come from LSH banding with datasketch's parameters for this
+    threshold (``MinHashLSH``: ``b`` bands of ``r`` positions; two signatures are
+    candidates when one band is equal).  The bands are looked up as bytes in one
+    dict per band, as ``MinHashLSH`` does, without building a ``MinHash`` object
+    per text (that took half of this step).  The earliest candidate that agrees
+    enough wins.
+    """
+    from datasketch import MinHashLSH
+
+    ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
+    sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
+    bands = []
+    for lo, hi in ranges:
+        band = np.ascontiguousarray(sigs[:, lo:hi])
+        bands.append(band.view(np.dtype((np.void, band.shape[1] * band.itemsize))).ravel().tolist())
+    tables: list[dict[bytes, list[int]]] = [{} for _ in ranges]
+    kept: list[int] = []               # row of each kept (not duplicate) text
     out: dict[str, str] = {}
-    for id_, sig in zip(ids, sigs):
-        mh = MinHash(num_perm=NUM_PERM, hashvalues=sig.astype(np.uint64), permutations=perms,
-                     scheme="affine32")
-        best = None
-        for cand in lsh.query(mh):
-            j = order[cand]
-            if float(np.mean(kept[j] == sig)) >= threshold and (best is None or j < order[best]):
-                best = cand
+    for n, id_ in enumerate(ids):
+        cands: set[int] = set()
+        for table, keys in zip(tables, bands):
+            hit = table.get(keys[n])
+            if hit:
+                cands.update(hit)
+        sig = sigs[n]
+        best = next((j for j in sorted(cands) if float(np.mean(sigs[kept[j]] == sig)) >= threshold), None)
         if best is not None:
-            out[id_] = best
+            out[id_] = ids[kept[best]]
             continue
-        order[id_] = len(kept)
-        kept.append(sig)
-        lsh.insert(id_, mh)
+        for table, keys in zip(tables, bands):
+            table.setdefault(keys[n], []).append(len(kept))
+        kept.append(n)
     return out
 
 

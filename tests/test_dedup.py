@@ -74,3 +74,47 @@ def test_minhashes_of_many_texts_are_each_texts_minhash():
         if want is not None:
             assert np.array_equal(sig, want), f"signature of {text[:10]!r} differs"
     assert minhashes([]) == []
+
+
+def _first_duplicates_with_datasketch(ids, sigs, threshold):
+    """The reference: datasketch's MinHashLSH queried text by text (what _first_duplicates replaces)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from pipeline.dedup import NUM_PERM
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    perms = (np.ones(NUM_PERM, dtype=np.uint64), np.zeros(NUM_PERM, dtype=np.uint64))
+    order, kept, out = {}, [], {}
+    for id_, sig in zip(ids, sigs):
+        mh = MinHash(num_perm=NUM_PERM, hashvalues=sig.astype(np.uint64), permutations=perms, scheme="affine32")
+        best = None
+        for cand in lsh.query(mh):
+            j = order[cand]
+            if float(np.mean(kept[j] == sig)) >= threshold and (best is None or j < order[best]):
+                best = cand
+        if best is not None:
+            out[id_] = best
+            continue
+        order[id_] = len(kept)
+        kept.append(sig)
+        lsh.insert(id_, mh)
+    return out
+
+
+def test_banding_finds_the_same_first_duplicates_as_datasketch():
+    from pipeline.dedup import NUM_PERM, _first_duplicates
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2 ** 32, size=(60, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    rows = []
+    for i in range(400):  # copies of the 60 bases with 0–40 positions changed: around every threshold
+        sig = base[rng.integers(60)].copy()
+        k = int(rng.integers(0, 41))
+        sig[rng.choice(NUM_PERM, size=k, replace=False)] = rng.integers(0, 2 ** 32, size=k, dtype=np.uint64)
+        rows.append(sig)
+    sigs = np.vstack(rows)
+    ids = [f"d{i:03d}" for i in range(len(rows))]
+    for threshold in (0.5, 0.8, 0.9):
+        got = _first_duplicates(ids, sigs, threshold)
+        assert got == _first_duplicates_with_datasketch(ids, sigs, threshold), f"threshold {threshold}"
+        assert got, "the test data should hold near-duplicates"
