@@ -71,6 +71,10 @@ MAX_DROPS = 3         # dropped pairs in a row
 DROP_PENALTY = 1.5 + math.log(0.3)
 NEWLINE_PENALTY = math.log(0.5)
 READING_MISFIT = -10.0  # a '?(reading)' end whose character cannot have that reading
+# candidates for a character whose trail a final '?' hides: ranked by what precedes
+# them only, so enough of them that what follows (维 before 护) can decide
+FINISH_EXPANSION = 24
+TERMINAL_EXPANSION = 4  # the same for a character whose trail is the ASCII byte that ends a run
 PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
 RESCORE = 200         # best distinct readings rescored with the word model
@@ -345,12 +349,12 @@ class Searcher:
                 # terminators: the run ends here and the text re-aligns
                 o = ord(ch)
                 if 0x40 <= o <= 0x7E:
-                    for lp, (c, chosen) in self._best(h, self.with_trail(h, o), 4):
+                    for lp, (c, chosen) in self._best(h, self.with_trail(h, o), TERMINAL_EXPANSION):
                         unk = h.unknown + ((len(h.out),) if chosen else ())
                         hh = Hyp(h.score + lp, h.out + c, "L", None, 0, unk, h.note)
                         done.append((hh.score + suffix_after(i + 1, hh.out[-1]), hh, i + 1, ""))
                 if ch == "\u20ac":
-                    for lp, (c, chosen) in self._best(h, self.with_trail(h, 0x80), 4):
+                    for lp, (c, chosen) in self._best(h, self.with_trail(h, 0x80), TERMINAL_EXPANSION):
                         unk = h.unknown + ((len(h.out),) if chosen else ())
                         hh = Hyp(h.score + lp, h.out + c, "L", None, 0, unk, h.note)
                         done.append((hh.score + suffix_after(i + 1, hh.out[-1]), hh, i + 1, ""))
@@ -395,7 +399,7 @@ class Searcher:
                 # belongs to a character this hypothesis lost (a dropped pair)
                 misfit = READING_MISFIT
         q1 = self.t.q1
-        for lp, (c, tr) in self._best(h, cands, 8):
+        for lp, (c, tr) in self._best(h, cands, FINISH_EXPANSION):
             unk = h.unknown + (len(h.out),)
             out = h.out + c
             options = [("", 0.0)]
