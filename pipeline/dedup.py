@@ -175,56 +175,85 @@ def signatures(seg: SegmentedDocument, item_rows: Sequence[dict] | None = None) 
     return Signatures(a_ids, a_sig, i_ids, i_sig)
 
 
-def _first_duplicates(ids: Sequence[str], sigs: np.ndarray, threshold: float) -> dict[str, str]:
-    """Each id whose signature agrees with an earlier kept one's on ≥ ``threshold`` of the positions.
+class FirstDuplicates:
+    """Each text fed in (in reading order) → the earliest earlier text whose signature agrees on ≥ ``threshold``.
 
     Candidates come from LSH banding with datasketch's parameters for this
     threshold (``MinHashLSH``: ``b`` bands of ``r`` positions; two signatures are
     candidates when one band is equal).  The bands are looked up as bytes in one
     dict per band, as ``MinHashLSH`` does, without building a ``MinHash`` object
     per text (that took half of this step).  The earliest candidate that agrees
-    enough wins.
+    enough wins.  Texts can be fed in several calls (a document at a time): the
+    answers are those of one call with everything.
     """
-    from datasketch import MinHashLSH
 
-    ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
-    sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
-    bands = []
-    for lo, hi in ranges:
-        band = np.ascontiguousarray(sigs[:, lo:hi])
-        bands.append(band.view(np.dtype((np.void, band.shape[1] * band.itemsize))).ravel().tolist())
-    tables: list[dict[bytes, list[int]]] = [{} for _ in ranges]
-    kept: list[int] = []               # row of each kept (not duplicate) text
-    out: dict[str, str] = {}
-    for n, id_ in enumerate(ids):
-        cands: set[int] = set()
-        for table, keys in zip(tables, bands):
-            hit = table.get(keys[n])
-            if hit:
-                cands.update(hit)
-        sig = sigs[n]
-        best = next((j for j in sorted(cands) if float(np.mean(sigs[kept[j]] == sig)) >= threshold), None)
-        if best is not None:
-            out[id_] = ids[kept[best]]
-            continue
-        for table, keys in zip(tables, bands):
-            table.setdefault(keys[n], []).append(len(kept))
-        kept.append(n)
-    return out
+    def __init__(self, threshold: float):
+        from datasketch import MinHashLSH
+
+        self.threshold = threshold
+        self.ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
+        self.tables: list[dict[bytes, list[int]]] = [{} for _ in self.ranges]
+        self.kept: list[np.ndarray] = []     # signatures of the kept (not duplicate) texts
+        self.kept_ids: list[str] = []
+
+    def add(self, ids: Sequence[str], sigs: np.ndarray) -> dict[str, str]:
+        sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
+        bands = []
+        for lo, hi in self.ranges:
+            band = np.ascontiguousarray(sigs[:, lo:hi])
+            bands.append(band.view(np.dtype((np.void, band.shape[1] * band.itemsize))).ravel().tolist())
+        out: dict[str, str] = {}
+        for n, id_ in enumerate(ids):
+            cands: set[int] = set()
+            for table, keys in zip(self.tables, bands):
+                hit = table.get(keys[n])
+                if hit:
+                    cands.update(hit)
+            sig = sigs[n]
+            best = next((j for j in sorted(cands) if float(np.mean(self.kept[j] == sig)) >= self.threshold), None)
+            if best is not None:
+                out[id_] = self.kept_ids[best]
+                continue
+            for table, keys in zip(self.tables, bands):
+                table.setdefault(keys[n], []).append(len(self.kept))
+            self.kept.append(sig)
+            self.kept_ids.append(id_)
+        return out
+
+
+def _first_duplicates(ids: Sequence[str], sigs: np.ndarray, threshold: float) -> dict[str, str]:
+    return FirstDuplicates(threshold).add(ids, sigs)
+
+
+class CorpusDuplicates:
+    """``duplicates_from_signatures`` a document at a time: feed documents in doc_id order.
+
+    Articles are compared with articles and items with items, each in reading
+    order, so a document's answers are known as soon as the documents before it
+    are in: the run writes its rows while later documents are still processed.
+    """
+
+    def __init__(self, config: Config | None = None):
+        threshold = (config or Config()).duplicate_threshold
+        self.articles = FirstDuplicates(threshold)
+        self.items = FirstDuplicates(threshold)
+
+    def add(self, sig: Signatures | None) -> dict[str, str]:
+        if sig is None:
+            return {}
+        out = self.articles.add(sig.article_ids, sig.articles) if len(sig.article_ids) else {}
+        if len(sig.item_ids):
+            out.update(self.items.add(sig.item_ids, sig.items))
+        return out
 
 
 def duplicates_from_signatures(material: Iterable[tuple[str, Signatures]], config: Config | None = None
                                ) -> dict[str, str]:
     """``{article_or_item_id: id of the earliest near-duplicate}`` over a corpus."""
-    config = config or Config()
-    mats = sorted(((d, s) for d, s in material if s is not None), key=lambda x: x[0])
+    index = CorpusDuplicates(config)
     out: dict[str, str] = {}
-    for ids_attr, sig_attr in (("article_ids", "articles"), ("item_ids", "items")):
-        ids = [i for _, s in mats for i in getattr(s, ids_attr)]
-        if not ids:
-            continue
-        sigs = np.vstack([getattr(s, sig_attr) for _, s in mats if len(getattr(s, ids_attr))])
-        out.update(_first_duplicates(ids, sigs, config.duplicate_threshold))
+    for _, sig in sorted(((d, s) for d, s in material if s is not None), key=lambda x: x[0]):
+        out.update(index.add(sig))
     return out
 
 

@@ -293,6 +293,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
     store = ResultStore.for_run(out_dir, fingerprint(config, classifier), config.cache)
     manifest.cache = {"enabled": bool(config.cache), "folder": str(store.root) if config.cache else None}
     ledger: list[Entry] = []
+    writer: _TableWriter | None = None
     first_by_sha: dict[str, str] = {}
     to_process: list[Entry] = []
     total = sum(_size(f.path) for f in inputs)
@@ -327,8 +328,12 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             else:
                 to_process.append(entry)
         manifest.stage("hash_inputs").seconds += time.perf_counter() - t
+        if not result.stopped:
+            writer = _TableWriter(ledger, store, out_dir, config)
+            writer.advance()
 
-        # 2. the per-document stages on the engine, results streamed to the store
+        # 2. the per-document stages on the engine, results streamed to the store (and on into the
+        #    tables as soon as every document before them is done)
         if to_process and not result.stopped:
             n = min(n_workers or config.n_workers, len(to_process))
             t = time.perf_counter()
@@ -347,9 +352,16 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                 if config.strict and entry.status == "failed":
                     result.stopped = True
                     break
+                if writer is not None:
+                    writer.advance(res)
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
             manifest.stage("documents_wall").seconds += time.perf_counter() - t
+    except BaseException:  # no half-written table, no spool left behind
+        if writer is not None:
+            writer.abort()
+        store.close()
+        raise
     finally:
         progress.close()
         if engine is not None:
@@ -359,27 +371,27 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
 
     try:
         manifest.counts = _counts(ledger, result)
-        if not result.stopped:
+        if not result.stopped and writer is not None:
             t = time.perf_counter()
-            try:
-                dup_map = _corpus_duplicates(ledger, store, config)
-            except Exception as e:  # the tables are still written, without near-duplicate marks
-                dup_map = {}
+            result.n_items = writer.finish()
+            if writer.error is not None:  # the tables were written again, without near-duplicate marks
+                e = writer.error
                 result.run_errors.append(FileError(
                     "near-duplicates", "dedup", "internal",
                     f"near-duplicates: expected the corpus-wide duplicate search to succeed; found "
                     f"{type(e).__name__}: {e}; duplicate_of is empty except for same-bytes files, please report this"))
-            manifest.stage("dedup").seconds += time.perf_counter() - t
-            t = time.perf_counter()
-            result.n_items = _write_tables(ledger, store, out_dir, dup_map)
             _prune_texts(out_dir, ledger)
-            manifest.stage("write").seconds += time.perf_counter() - t
+            manifest.stage("dedup").seconds += writer.dedup_seconds
+            manifest.stage("write").seconds += writer.write_seconds
+            manifest.stage("finish_tables").seconds += time.perf_counter() - t
             t = time.perf_counter()
             _statistics(out_dir, config, result, manifest, classifier is not None)
             if config.cache and not store.temporary:
                 manifest.cache["pruned"] = store.prune(e.key for e in ledger if e.key)
             manifest.counts["items"] = result.n_items
         else:
+            if writer is not None:
+                writer.abort()
             manifest.status = "stopped"
         manifest.cache.update({"hits": sum(e.cached for e in ledger),
                                "processed": sum(1 for e in ledger if e.key and not e.cached)})
@@ -391,6 +403,8 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         manifest.errors = all_errors
         manifest.write(out_dir / "run.json")
     finally:
+        if writer is not None:
+            writer.abort()  # a no-op once the tables are closed
         store.close()
     return result
 
@@ -492,20 +506,6 @@ def _counts(ledger: list[Entry], result: RunResult) -> dict[str, int]:
 # ------------------------------------------------------------------------------
 # corpus-level steps
 # ------------------------------------------------------------------------------
-def _corpus_duplicates(ledger: list[Entry], store: ResultStore, config: Config) -> dict[str, str]:
-    """id → id of its first near-duplicate, across the corpus, from the compact per-file material."""
-    find = optional_stage("dedup", "duplicates_from_signatures")
-    ok = [e for e in ledger if e.status in ("ok", "warned") and e.has_dedup]
-    if find is None or not ok:
-        return {}
-
-    def material():  # streamed from the store: the ledger keeps no signatures
-        for e in sorted(ok, key=lambda e: e.doc_id):
-            yield e.doc_id, store.load(e.key).dedup
-
-    return dict(find(material(), config))
-
-
 class _CsvStream:
     """A CSV written chunk by chunk in the format of ``io.write_csv``, replaced atomically on success."""
 
@@ -575,40 +575,123 @@ def _item_columns() -> list[str] | None:
     return cols
 
 
-def _write_tables(ledger: list[Entry], store: ResultStore, out_dir: Path, dup_map: dict[str, str]) -> int:
-    """Stream every result from the store into the tables, in doc_id order; returns the item count."""
-    ok = sorted((e for e in ledger if e.status in ("ok", "warned")), key=lambda e: e.doc_id)
-    by_id = {e.doc_id: e for e in ok}
-    streams = {
+class _TableWriter:
+    """The tables, written in doc_id order while the engine is still at work.
+
+    A document's rows go out as soon as every document before it (in doc_id
+    order) is done, and its near-duplicates are decided then, in that same
+    order (``dedup.CorpusDuplicates``), so the tables are those of writing
+    everything at the end.  With two workers on two cores the parent's share of
+    the work (dedup, CSV) runs beside the workers instead of after them; with
+    one, the result just made is written without reading it back from the spool.
+    If the duplicate search fails, the tables are written again at the end
+    without near-duplicate marks, as before.
+    """
+
+    def __init__(self, ledger: list[Entry], store: ResultStore, out_dir: Path, config: Config):
+        self.order = sorted(ledger, key=lambda e: e.doc_id)
+        self.by_id = {e.doc_id: e for e in ledger}
+        self.ledger, self.store, self.out_dir, self.config = ledger, store, out_dir, config
+        self.pos = 0
+        self.n_items = 0
+        self.dedup_seconds = self.write_seconds = 0.0
+        self.error: Exception | None = None
+        CorpusDuplicates = optional_stage("dedup", "CorpusDuplicates")
+        self.index = CorpusDuplicates(config) if CorpusDuplicates is not None else None
+        self.streams: dict[str, _CsvStream] | None = _table_streams(out_dir)
+
+    def advance(self, fresh: DocResult | None = None) -> None:
+        """Write every document whose turn has come; ``fresh`` is a result just made (not re-read)."""
+        while self.pos < len(self.order):
+            entry = self.order[self.pos]
+            if entry.status == "pending" or (entry.same_as is not None
+                                             and self.by_id[entry.same_as].status == "pending"):
+                return  # its turn has not come (or the file it copies is not done yet)
+            self.pos += 1
+            if entry.status not in ("ok", "warned") or self.streams is None:
+                continue
+            res = fresh if fresh is not None and fresh.doc_id == entry.doc_id else self.store.load(entry.key)
+            dup_map: dict[str, str] = {}
+            if self.index is not None and entry.has_dedup:
+                t = time.perf_counter()
+                try:
+                    dup_map = self.index.add(res.dedup)
+                except Exception as e:  # rewrite everything at the end, without near-duplicate marks
+                    self.error = e
+                    self.abort()
+                    continue
+                finally:
+                    self.dedup_seconds += time.perf_counter() - t
+            t = time.perf_counter()
+            self.n_items += _add_rows(self.streams, entry, res, self.by_id, self.store, dup_map)
+            self.write_seconds += time.perf_counter() - t
+
+    def finish(self) -> int:
+        """Write what is left and close the tables (replacing the old ones); returns the item count."""
+        self.advance()
+        t = time.perf_counter()
+        try:
+            if self.streams is None:  # the duplicate search failed: everything again, without its marks
+                return _write_tables(self.ledger, self.store, self.out_dir, {})
+            for st in self.streams.values():
+                st.close()
+            self.streams = None
+            return self.n_items
+        finally:
+            self.write_seconds += time.perf_counter() - t
+
+    def abort(self) -> None:
+        if self.streams is not None:
+            for st in self.streams.values():
+                st.abort()
+            self.streams = None
+
+
+def _table_streams(out_dir: Path) -> dict[str, "_CsvStream"]:
+    return {
         "documents": _CsvStream(out_dir / "documents.csv", list(tables.DOCUMENT_COLUMNS)),
         "repairs": _CsvStream(out_dir / "repairs.csv", list(tables.REPAIR_COLUMNS)),
         "articles": _CsvStream(out_dir / "articles.csv", _columns("ARTICLE_COLUMNS")),
         "items": _CsvStream(out_dir / "items.csv", _item_columns()),
     }
+
+
+def _add_rows(streams: dict[str, "_CsvStream"], entry: Entry, res: DocResult, by_id: dict[str, Entry],
+              store: ResultStore, dup_map: dict[str, str]) -> int:
+    """One document's rows into the tables; returns its number of items."""
+    doc = dict(res.document or {})
+    doc["source"] = entry.source  # a cached result may come from the same bytes elsewhere
+    articles, items = res.articles, res.items
+    if entry.same_as is not None:
+        first = by_id.get(entry.same_as)
+        if first is not None and first.status not in ("ok", "warned"):
+            first = None
+        note = (f"same bytes as {entry.same_as} ({first.source if first else 'an earlier file'}): "
+                "a duplicate file, counted once in statistics")
+        doc["warnings"] = "; ".join(w for w in (doc.get("warnings", ""), note) if w)
+        if "duplicate_of" in tables.DOCUMENT_COLUMNS:
+            doc["duplicate_of"] = entry.same_as
+        if first is not None:
+            articles, items = _mark_same_as(store.load(first.key), articles, items)
+    if dup_map:
+        articles = [_dup(r, "article_id", dup_map) for r in articles]
+        items = [_dup(r, "item_id", dup_map) for r in items]
+    streams["documents"].add([doc])
+    streams["repairs"].add(res.repairs)
+    streams["articles"].add(articles)
+    streams["items"].add(items)
+    return len(items)
+
+
+def _write_tables(ledger: list[Entry], store: ResultStore, out_dir: Path, dup_map: dict[str, str]) -> int:
+    """Stream every result from the store into the tables, in doc_id order; returns the item count."""
+    ok = sorted((e for e in ledger if e.status in ("ok", "warned")), key=lambda e: e.doc_id)
+    by_id = {e.doc_id: e for e in ok}
+    streams = _table_streams(out_dir)
     n_items = 0
     try:
         for entry in ok:
-            res: DocResult = store.load(entry.key)
-            doc = dict(res.document or {})
-            doc["source"] = entry.source  # a cached result may come from the same bytes elsewhere
-            articles, items = res.articles, res.items
-            if entry.same_as is not None:
-                first = by_id.get(entry.same_as)
-                note = (f"same bytes as {entry.same_as} ({first.source if first else 'an earlier file'}): "
-                        "a duplicate file, counted once in statistics")
-                doc["warnings"] = "; ".join(w for w in (doc.get("warnings", ""), note) if w)
-                if "duplicate_of" in tables.DOCUMENT_COLUMNS:
-                    doc["duplicate_of"] = entry.same_as
-                if first is not None:
-                    articles, items = _mark_same_as(store.load(first.key), articles, items)
-            if dup_map:
-                articles = [_dup(r, "article_id", dup_map) for r in articles]
-                items = [_dup(r, "item_id", dup_map) for r in items]
-            streams["documents"].add([doc])
-            streams["repairs"].add(res.repairs)
-            streams["articles"].add(articles)
-            streams["items"].add(items)
-            n_items += len(items)
+            n_items += _add_rows(streams, entry, store.load(entry.key), by_id, store, dup_map)
         for s in streams.values():
             s.close()
     except BaseException:

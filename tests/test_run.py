@@ -214,3 +214,67 @@ def test_config_file_options_reach_the_run(corpus, tmp_path, no_stats):
     assert list(read_csv(tmp_path / "out" / "documents.csv")["doc_id"]) == ["extra"]
     errs = read_csv(tmp_path / "out" / "errors.csv")
     assert set(errs["kind"]) == {"skipped"} and len(errs) == 2
+
+
+def _near_duplicate_corpus(tmp_path: Path) -> Path:
+    """Five reports: two near-copies of one sample, one of another, and a same-bytes copy."""
+    src = tmp_path / "dups"
+    src.mkdir()
+    a, b = sorted(RAW.glob("*.txt"), key=lambda p: p.stat().st_size)[:2]
+    la, lb = a.read_bytes().split(b"\n")[:40], b.read_bytes().split(b"\n")[:40]
+    (src / "r1.txt").write_bytes(b"\n".join(la) + b"\n")
+    (src / "r2.txt").write_bytes(b"\n".join(lb) + b"\n")
+    (src / "r3.txt").write_bytes(b"\n".join(la[:30] + lb[30:]) + b"\n")
+    (src / "r4.txt").write_bytes(b"\n".join(lb[5:]) + b"\n")
+    (src / "r5.txt").write_bytes((src / "r1.txt").read_bytes())
+    return src
+
+
+def test_tables_written_during_the_run_are_those_written_at_the_end(tmp_path, monkeypatch, no_stats):
+    src = _near_duplicate_corpus(tmp_path)
+    during = tmp_path / "during"
+    run_corpus([src], during, Config(workers=2, cache=False))
+    items = read_csv(during / "items.csv")
+    assert (items["duplicate_of"] != "").sum() > 0, "the corpus should hold near-duplicates"
+
+    real_advance = run_mod._TableWriter.advance
+    at_end = tmp_path / "at_end"
+    with monkeypatch.context() as m:
+        m.setattr(run_mod._TableWriter, "advance", lambda self, fresh=None: None)  # nothing before the end
+        writer_finish = run_mod._TableWriter.finish
+
+        def finish(self):
+            real_advance(self)  # every document at once, after the engine
+            return writer_finish(self)
+
+        m.setattr(run_mod._TableWriter, "finish", finish)
+        run_corpus([src], at_end, Config(workers=1, cache=False))
+    for name in TABLES:
+        assert (during / name).read_bytes() == (at_end / name).read_bytes(), f"{name} differs"
+
+
+def test_a_failing_duplicate_search_leaves_tables_without_near_duplicate_marks(tmp_path, monkeypatch, no_stats):
+    src = _near_duplicate_corpus(tmp_path)
+
+    class Broken:
+        def __init__(self, config):
+            self.n = 0
+
+        def add(self, sig):
+            self.n += 1
+            if self.n == 3:
+                raise MemoryError("LSH index")
+            return {}
+
+    monkeypatch.setattr("pipeline.dedup.CorpusDuplicates", Broken)
+    out = tmp_path / "out"
+    result = run_corpus([src], out, Config(workers=1, cache=False))
+    items = read_csv(out / "items.csv")
+    first_items = set(read_csv(out / "items.csv").query("doc_id == 'r1'")["item_id"])
+    assert set(items.loc[items["duplicate_of"] != "", "duplicate_of"]) <= first_items  # same-bytes marks only
+    assert len(read_csv(out / "documents.csv")) == 5
+    (err,) = result.run_errors
+    assert (err.stage, err.kind) == ("dedup", "internal")
+    assert err.message.startswith("near-duplicates: expected the corpus-wide duplicate search to succeed; "
+                                  "found MemoryError: LSH index; duplicate_of is empty except for same-bytes files")
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
