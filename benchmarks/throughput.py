@@ -18,8 +18,9 @@
    /proc (parent, largest worker, and the sum of all processes at one moment).
    The breakdown of the run's wall time comes from its run.json: start-up
    (interpreter and imports, until the run starts), hashing the inputs, loading
-   the classifier, starting the engine (pool, warm-up), the per-document phase,
-   and the corpus-level stages (dedup, writing, statistics).
+   the classifier, starting the engine (pool, warm-up), the per-document phase
+   (the parent writes the tables and finds near-duplicates meanwhile), what is
+   left of the tables after it, and the statistics.
 5. ``--gbk off|on|both`` (default both): steps 3 and 4 with the rules of the
    default configuration, without ``recover_misaligned_gbk``, or both.
 6. With ``--memory-files N``: end-to-end runs on N and on 4N small files, to show
@@ -300,7 +301,7 @@ def main(argv=None) -> int:
 
 
 #: the run's wall time, in the order it is spent (run.json "stages"); the per-document stages follow
-_WALL = ("hash_inputs", "classifier_load", "start_engine", "documents_wall", "stop_engine", "dedup", "write",
+_WALL = ("hash_inputs", "classifier_load", "start_engine", "documents_wall", "stop_engine", "finish_tables",
          "statistics")
 _PER_DOC = ("ingest", "segment", "classify", "rows")
 
@@ -319,6 +320,9 @@ def _print_run(r: dict, w: int, n_bytes: int, jieba_mbs: float) -> None:
     parts = [f"start-up {startup:.2f}"] + [f"{k} {v:.2f}" for k, v in wall.items()]
     rest = r["run_seconds"] - sum(wall.values())
     print(f"  wall (s): {', '.join(parts)}, other {rest:.2f}")
+    if "dedup" in stages and "write" in stages:  # mostly during documents_wall, the rest in finish_tables
+        print(f"  corpus near-duplicates {stages['dedup']['seconds']:.2f} s and table writing "
+              f"{stages['write']['seconds']:.2f} s in the parent, while the workers run")
     per_doc = {k: stages[k]["seconds"] for k in _PER_DOC if k in stages}
     if per_doc:
         print("  per-document stages, summed over workers (s): "
