@@ -45,6 +45,7 @@ def _utf8_like_chars(strong: bool | None = True) -> str:
     least one of them a UTF-8 lead byte (E3–E9, EF)."""
     out = []
     leads = set(range(0xE3, 0xEA)) | {0xEF}
+    wide = leads | {0xE2}
     cont = set(range(0x80, 0xC0))
     for b1 in range(0x81, 0xFF):
         for b2 in range(0x40, 0xFF):
@@ -56,7 +57,9 @@ def _utf8_like_chars(strong: bool | None = True) -> str:
                 # text, half the pairs of a UTF-8 lead byte and its continuation
                 if not (b1 in leads and b2 < 0xA1 and b2 in cont):
                     continue
-            elif not ((b1 in leads and b2 in cont) or (b1 in cont and b2 in leads) or (b1 in cont and b2 in cont)):
+            elif not ((b1 in wide and b2 in cont) or (b1 in cont and b2 in wide) or (b1 in cont and b2 in cont)):
+                # a stretch also runs through the lead E2 of “ ” — … (和“ = E5 92 8C E2 80
+                # 9C reads 鍜屸?滈: 屸 is 8C E2)
                 continue
             try:
                 c = bytes((b1, b2)).decode("gbk")
@@ -84,7 +87,8 @@ class _Sets:
         self.utf8_mixed = set(_utf8_like_chars(strong=None))
         body = re.escape(_utf8_like_chars(strong=False))
         # a stretch of UTF-8-looking characters, '?' and the ASCII a line can carry
-        self.utf8_run = re.compile(f"(?:[{body}?]|[ -~](?=[{body}?]))+")
+        # (a few ASCII characters in a row: numbers such as '22.8' stay inside it)
+        self.utf8_run = re.compile(f"(?:[{body}?]|[ -~]{{1,6}}(?=[{body}?]))+")
         latin = _cp1252_chars()
         self.latin = set(latin)
         self.latin_run = re.compile(f"[{re.escape(latin)}](?:[{re.escape(latin)}]|[ -~](?=[{re.escape(latin)}]))+")
@@ -206,7 +210,8 @@ def _utf8_read_as_gbk(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int,
                 j = i
                 while j < len(bs) and bs[j] == -1:
                     j += 1
-                _pick_bytes(resolved, i, j, "utf-8", lm, text[m.end():m.end() + 1] if j + 5 >= len(bs) else "")
+                _pick_bytes(resolved, i, j, "utf-8", lm, text[m.end():m.end() + 1] if j + 5 >= len(bs) else "",
+                            printed_by_gbk=True)
                 i = j
             else:
                 i += 1
@@ -228,16 +233,37 @@ def _utf8_read_as_gbk(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int,
     return out
 
 
-def _pick_bytes(bs: list[int], i: int, j: int, codec: str, lm: DocLM, right: str = "") -> None:
+def _gbk_rejects(v: int, nxt: int | None) -> bool:
+    """Whether a GBK decoder prints '?' for byte ``v`` followed by ``nxt``: 0x80 and
+    0xFF never start a character, and a lead whose pair is invalid is dropped alone."""
+    if v == 0x80 or v == 0xFF or nxt is None or nxt < 0:
+        return True
+    try:
+        bytes((v, nxt)).decode("gbk")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _pick_bytes(bs: list[int], i: int, j: int, codec: str, lm: DocLM, right: str = "",
+                printed_by_gbk: bool = False) -> None:
     """Fill the unknown bytes ``bs[i:j]`` with the values that let their
-    neighbourhood decode and read best (two at most are searched jointly)."""
+    neighbourhood decode and read best (two at most are searched jointly).
+
+    ``printed_by_gbk``: each unknown byte is one that a GBK decoder printed as '?',
+    so it cannot have formed a valid GBK character with the byte after it (三 is
+    E4 B8 89, and 89 E5 reads in GBK: a '?' there was 一's 80, not 三's 89)."""
     import itertools
 
     lo, hi = max(0, i - 5), min(len(bs), j + 5)
     n = min(j - i, 2)
     values = range(0x80, 0x100) if n == 1 else range(0x80, 0xC0)
     best, best_key = None, None
+    after = bs[i + n] if i + n < len(bs) else None
     for combo in itertools.product(values, repeat=n):
+        if printed_by_gbk and not all(_gbk_rejects(v, combo[k + 1] if k + 1 < n else after)
+                                      for k, v in enumerate(combo)):
+            continue
         fill = list(combo) + [0x3F] * (j - i - n)
         win = [x if x >= 0 else 0x3F for x in bs[lo:i]] + fill + [x if x >= 0 else 0x3F for x in bs[j:hi]]
         txt = bytes(win).decode(codec, "replace")

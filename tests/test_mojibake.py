@@ -49,6 +49,28 @@ def test_utf8_read_as_gbk_is_recovered(kit):
     assert reps[-1].note.startswith("UTF-8 read as GBK"), reps[-1].note
 
 
+@pytest.mark.parametrize("line", [
+    # ASCII digits inside the stretch ('1銆?91鍒…': 、 is E3 80 81, the '?' its 81)
+    "1、91分以上为工会规范化建设达标单位，95分以上为达标标兵单位。",
+    # curly quotes: 和“ is E5 92 8C E2 80 9C, read 鍜屸?滈 (屸 = 8C E2)
+    "积极开展职业道德建设和“双爱双评”活动，组织职工开展丰富多采的文体活动。",
+])
+def test_utf8_read_as_gbk_through_digits_and_quotes(line, kit):
+    damaged = line.encode("utf-8").decode("gbk", "replace").replace("\ufffd", "?")
+    new, reps = _fix(CONTEXT + "\n" + damaged + "\n下一行", kit)
+    assert new.endswith("\n" + line + "\n下一行"), new[-70:]
+
+
+def test_a_question_mark_from_gbk_is_a_byte_gbk_rejects(kit):
+    # 一 is E4 B8 80 and 三 E4 B8 89: 89 E5 would have read as a GBK character, so
+    # the '?' in 涓?骞 can only be 一's 80
+    line = "对成立一年仍未建立工会组织的民办幼儿园，暂缓资质登记和年检。"
+    damaged = line.encode("utf-8").decode("gbk", "replace").replace("\ufffd", "?")
+    new, _ = _fix(CONTEXT + "\n" + damaged + "\n", kit)
+    assert "成立一年" in new[-40:], new[-40:]
+    assert mojibake._gbk_rejects(0x80, 0xE5) and not mojibake._gbk_rejects(0x89, 0xE5)
+
+
 def test_gbk_read_as_cp1252_is_recovered(kit):
     damaged = _cp1252(SENTENCE.encode("gbk"))
     new, reps = _fix(CONTEXT + "\n" + damaged + "\n", kit)
