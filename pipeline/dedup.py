@@ -90,6 +90,46 @@ def minhash(text: str) -> np.ndarray | None:
     return sig.astype(np.uint32)
 
 
+def _finalize(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser, as in ``shingle_hashes`` (in place)."""
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def _min_by_owner(h: np.ndarray, owner: np.ndarray, n_owners: int) -> np.ndarray:
+    """Per owner, the MinHash of its shingle hashes ``h`` (``owner`` non-decreasing); uint64, max where none."""
+    sig = np.full((n_owners, NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(0, h.size, _CHUNK):
+            part, who = h[i:i + _CHUNK], owner[i:i + _CHUNK]
+            vals = (np.outer(_A, part) + _B[:, None]) >> np.uint64(32)    # multiply-shift hashing
+            starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])  # runs of one owner in this chunk
+            rows = who[starts]
+            sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(vals, starts, axis=1).T)
+    return sig
+
+
+def _window_hashes(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The shingle hashes of every window inside each text (all ``SHINGLE`` long), and the text of each."""
+    lens = np.array([len(n) for n in norms], dtype=np.int64)
+    cp = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(cp) - SHINGLE + 1
+    h = np.zeros(max(n, 0), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(SHINGLE):
+            h = h * np.uint64(0x100000001B3) + cp[j:j + n]
+    counts = lens - SHINGLE + 1                       # windows inside each text
+    first = np.cumsum(counts) - counts                # where each text's windows start among the kept ones
+    offsets = np.cumsum(lens) - lens                  # where each text starts in the joined string
+    h = h[np.repeat(offsets - first, counts) + np.arange(int(counts.sum()))]
+    return _finalize(h), np.repeat(np.arange(len(norms)), counts)
+
+
 def minhashes(texts: Sequence[str]) -> list[np.ndarray | None]:
     """``[minhash(t) for t in texts]``, with the numpy work done for all texts at once.
 
@@ -100,46 +140,64 @@ def minhashes(texts: Sequence[str]) -> list[np.ndarray | None]:
     care that ``shingle_hashes`` removes repeats), so every signature is
     exactly ``minhash``'s.
     """
-    out: list[np.ndarray | None] = [None] * len(texts)
-    norms = [normalize(t) for t in texts]
+    return _minhashes([normalize(t) for t in texts], texts)
+
+
+def _minhashes(norms: list[str], texts: Sequence[str]) -> list[np.ndarray | None]:
+    out: list[np.ndarray | None] = [None] * len(norms)
     full = [i for i, n in enumerate(norms) if len(n) >= SHINGLE]
     for i, n in enumerate(norms):
         if 0 < len(n) < SHINGLE:  # shorter than a shingle: the whole text is its one shingle
             out[i] = minhash(texts[i])
-    if not full:
-        return out
-    lens = np.array([len(norms[i]) for i in full], dtype=np.int64)
-    cp = np.frombuffer("".join(norms[i] for i in full).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    n = len(cp) - SHINGLE + 1
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(SHINGLE):
-            h = h * np.uint64(0x100000001B3) + cp[j:j + n]
-    counts = lens - SHINGLE + 1                       # windows inside each text
-    first = np.cumsum(counts) - counts                # where each text's windows start among the kept ones
-    offsets = np.cumsum(lens) - lens                  # where each text starts in the joined string
-    h = h[np.repeat(offsets - first, counts) + np.arange(int(counts.sum()))]
-    with np.errstate(over="ignore"):                  # splitmix64 finaliser, as in shingle_hashes
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
-    sig = np.full((len(full), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint64)
-    owner = np.repeat(np.arange(len(full)), counts)   # the text of each window
-    with np.errstate(over="ignore"):
-        for i in range(0, h.size, _CHUNK):
-            part, who = h[i:i + _CHUNK], owner[i:i + _CHUNK]
-            vals = (np.outer(_A, part) + _B[:, None]) >> np.uint64(32)    # multiply-shift hashing
-            # the minimum per text inside this chunk: reduceat over the runs of one owner
-            starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-            mins = np.minimum.reduceat(vals, starts, axis=1).T
-            rows = who[starts]
-            sig[rows] = np.minimum(sig[rows], mins)   # runs in one chunk belong to distinct texts
-    sig32 = sig.astype(np.uint32)
-    for k, i in enumerate(full):
-        out[i] = sig32[k]
+    if full:
+        h, owner = _window_hashes([norms[i] for i in full])
+        sig32 = _min_by_owner(h, owner, len(full)).astype(np.uint32)
+        for k, i in enumerate(full):
+            out[i] = sig32[k]
     return out
+
+
+def article_minhashes(texts: Sequence[str], groups: Sequence[Sequence[int]]
+                      ) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
+    """``minhashes(texts)`` and, per group, ``minhash("\\n".join(texts[i] for i in group))``.
+
+    An article is its items joined: its windows are those inside its items plus
+    the few that cross from one item into the next.  So an article's signature
+    is the minimum of its items' signatures (those at least a shingle long) and
+    of the crossing windows': the items' windows are hashed once, not twice.
+    """
+    norms = [normalize(t) for t in texts]
+    items = _minhashes(norms, texts)
+    arts: list[np.ndarray | None] = [None] * len(groups)
+    cross: list[str] = []
+    cross_owner: list[int] = []
+    for g, members in enumerate(groups):
+        joined = "".join(norms[i] for i in members)
+        if not joined:
+            continue
+        if len(joined) < SHINGLE:
+            arts[g] = minhash("\n".join(texts[i] for i in members))
+            continue
+        starts: set[int] = set()
+        pos = 0
+        for i in members[:-1]:  # each boundary between two items: the windows that cross it
+            pos += len(norms[i])
+            if 0 < pos < len(joined):
+                starts.update(range(max(0, pos - SHINGLE + 1), min(pos, len(joined) - SHINGLE + 1)))
+        for p in sorted(starts):
+            cross.append(joined[p:p + SHINGLE])
+            cross_owner.append(g)
+        inside = [items[i] for i in members if len(norms[i]) >= SHINGLE]
+        arts[g] = np.minimum.reduce(inside).astype(np.uint64) if inside else \
+            np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint64)
+    if cross:
+        h, _ = _window_hashes(cross)  # each crossing window is a text of exactly one shingle
+        owner = np.asarray(cross_owner)
+        with_cross = sorted(set(cross_owner))
+        sig = _min_by_owner(h, np.searchsorted(with_cross, owner), len(with_cross))
+        for k, g in enumerate(with_cross):
+            arts[g] = np.minimum(arts[g], sig[k])
+    return items, [a.astype(np.uint32) if a is not None else None for a in arts]
 
 
 @dataclass(frozen=True)
@@ -163,11 +221,11 @@ def signatures(seg: SegmentedDocument, item_rows: Sequence[dict] | None = None) 
 
     ``item_rows`` (the engine passes its table rows) is accepted and not needed.
     """
-    bodies: dict[int, list[str]] = {}
-    for it in seg.items:   # an article's content is its items: titles and signatures do not count
-        bodies.setdefault(it.article, []).append(it.text)
-    art_sigs = minhashes(["\n".join(bodies.get(a.index, [])) for a in seg.articles])
-    item_sigs = minhashes([it.text for it in seg.items])
+    members: dict[int, list[int]] = {}
+    for i, it in enumerate(seg.items):   # an article's content is its items: titles and signatures do not count
+        members.setdefault(it.article, []).append(i)
+    item_sigs, art_sigs = article_minhashes([it.text for it in seg.items],
+                                            [members.get(a.index, []) for a in seg.articles])
     arts = [(a.article_id, s) for a, s in zip(seg.articles, art_sigs) if s is not None]
     items = [(it.item_id, s) for it, s in zip(seg.items, item_sigs) if s is not None]
     a_ids, a_sig = _stack(arts)

@@ -118,3 +118,19 @@ def test_banding_finds_the_same_first_duplicates_as_datasketch():
         got = _first_duplicates(ids, sigs, threshold)
         assert got == _first_duplicates_with_datasketch(ids, sigs, threshold), f"threshold {threshold}"
         assert got, "the test data should hold near-duplicates"
+
+
+def test_article_signatures_from_item_windows_are_the_joined_texts_minhash():
+    from pipeline.dedup import article_minhashes
+
+    texts = ["一、加强职工之家建设", "工会", "（一）走访", "。", "慰问困难职工和劳模", "ab", "c", "d", "送温暖"]
+    groups = [[0, 1, 2], [3], [4, 5, 6, 7], [1, 5], [], [6, 7], [8], [2, 3, 1]]
+    items, arts = article_minhashes(texts, groups)
+    for text, sig in zip(texts, items):
+        want = minhash(text)
+        assert (sig is None) == (want is None) and (want is None or np.array_equal(sig, want))
+    for group, sig in zip(groups, arts):
+        want = minhash("\n".join(texts[i] for i in group))
+        assert (sig is None) == (want is None), group
+        if want is not None:
+            assert np.array_equal(sig, want), f"article of items {group} differs"
