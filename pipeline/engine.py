@@ -320,9 +320,23 @@ def _processor_for(config: Config, classifier: Any, key: Any) -> DocumentProcess
             _one_thread_each()
             proc = DocumentProcessor(config, classifier)
             proc.warm_up()
+            _freeze_tools()
             _PROCESSORS.clear()  # a worker serves one run configuration at a time
             _PROCESSORS[key] = proc
         return proc
+
+
+def _freeze_tools() -> None:
+    """Exempt everything built so far (models, dictionaries, tables) from the cyclic garbage collector.
+
+    They live as long as the process; without this every full collection walks
+    them again: 4.5% of the per-document time on the 2 MB benchmark corpus,
+    1.3% after (measured with gc.callbacks).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _init_worker(config: Config, classifier_blob: bytes | None) -> None:
@@ -416,6 +430,7 @@ class InProcessEngine(Engine):
     def __init__(self, config: Config, classifier: Any = None):
         self.processor = DocumentProcessor(config, classifier)
         self.processor.warm_up()
+        _freeze_tools()
 
     def map(self, tasks: Iterable[Task], total_bytes: int | None = None) -> Iterator[DocResult]:
         for batch in batches(tasks, batch_bytes(total_bytes, 1)):
