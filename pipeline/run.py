@@ -341,6 +341,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             manifest.stage("start_engine").seconds += time.perf_counter() - t
             manifest.engine, manifest.workers = engine.name, engine.n_workers
             by_id = {e.doc_id: e for e in to_process}
+            warmed = False
             t = time.perf_counter()
             todo_bytes = sum(e.n_bytes for e in to_process)
             for res in engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config), todo_bytes):
@@ -354,6 +355,8 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                     break
                 if writer is not None:
                     writer.advance(res)
+                if not warmed and engine.n_workers > 1:  # the parent waits on the workers: prepare meanwhile
+                    warmed = _warm_statistics()
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
             manifest.stage("documents_wall").seconds += time.perf_counter() - t
@@ -719,6 +722,25 @@ def _mark_same_as(first: DocResult, articles: list[dict], items: list[dict]) -> 
         return out
 
     return mark(articles, first.articles, "article_id"), mark(items, first.items, "item_id")
+
+
+def _warm_statistics() -> bool:
+    """Load what the statistics stage needs (statsmodels, scipy.stats, jieba's dictionary: about 1.5 s)
+    while the workers run, instead of after them."""
+    import importlib
+
+    for name in ("statsmodels.stats.proportion", "statsmodels.stats.multitest", "scipy.stats", "pipeline.export"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the stage reports it itself
+            pass
+    try:
+        from .rules import new_jieba_tokenizer
+
+        new_jieba_tokenizer()  # reads jieba's dictionary once for this process
+    except Exception:  # pragma: no cover - the statistics stage reports its own problems
+        pass
+    return True
 
 
 def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Manifest, labelled: bool) -> None:
