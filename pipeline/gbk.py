@@ -70,6 +70,7 @@ MAX_DROPS = 3         # dropped pairs in a row
 # the drop move gets that back, less its own prior
 DROP_PENALTY = 1.5 + math.log(0.3)
 NEWLINE_PENALTY = math.log(0.5)
+ASCII_EATEN = 0.6     # share of decoders that swallow the ASCII byte after a lead (the seed pages')
 READING_MISFIT = -10.0  # a '?(reading)' end whose character cannot have that reading
 # candidates for a character whose trail a final '?' hides: ranked by what precedes
 # them only, so enough of them that what follows (维 before 护) can decide
@@ -411,7 +412,13 @@ class Searcher:
                 # a cut before an aligned splitter mark, the end of the line, or a
                 # lead before a visible ASCII byte: nothing is missing
                 if c in "。！？!?；;：:”" and rest[:1] != "":
-                    options.append(("\n", NEWLINE_PENALTY))
+                    if ASCII_EATEN and rest[0] not in "\n！，；？、":
+                        # a visible ASCII byte after the '?': decoders that keep it
+                        # (about 0.4) show nothing lost; the commonest one swallows
+                        # the byte after a lead, here most likely a line end
+                        options = [("", math.log(1 - ASCII_EATEN)), ("\n", math.log(ASCII_EATEN))]
+                    else:
+                        options.append(("\n", NEWLINE_PENALTY))
             elif nl >= 0x81 and q1[(tr << 8) | nl]:
                 lp += 1.5  # gbk decoder: '?' for the lead, decoding resumed on the next lead
             else:
