@@ -637,21 +637,23 @@ def _spans_word(a: str, b: str, tok) -> bool:
 
 
 def _jieba_tokenizer():
-    """A jieba tokenizer with its shipped dictionary (built once per Toolkit, no download)."""
-    return new_jieba_tokenizer()
+    """A jieba tokenizer with its shipped dictionary (built once per Toolkit, no download); it only cuts."""
+    return new_jieba_tokenizer(private=False)
 
 
 _BASE_DICT: list = []
 _BASE_LOCK = threading.Lock()
 
 
-def new_jieba_tokenizer():
+def new_jieba_tokenizer(private: bool = True):
     """A fresh ``jieba.Tokenizer`` with the shipped dictionary, initialized, never jieba's global one.
 
     ``initialize()`` reads jieba's dictionary cache (0.4 s) every time; a worker
     needed it twice and the statistics a third time.  The dictionary (word →
-    frequency, and the total) is read once per process and each tokenizer gets its
-    own copy, so adding words to one (``add_word``) never changes another.
+    frequency, and the total) is read once per process.  A ``private`` tokenizer
+    gets its own copy, so adding words to it (``add_word``) changes no other; one
+    that only cuts (``private=False``) shares the process's copy (it is about
+    60 MB).
     """
     import logging
 
@@ -665,7 +667,7 @@ def new_jieba_tokenizer():
             _BASE_DICT.append((base.FREQ, base.total))
         freq, total = _BASE_DICT[0]
     tok = jieba.Tokenizer()
-    tok.FREQ, tok.total, tok.initialized = dict(freq), total, True
+    tok.FREQ, tok.total, tok.initialized = (dict(freq) if private else freq), total, True
     return tok
 
 

@@ -175,3 +175,14 @@ def test_new_jieba_tokenizers_cut_like_a_fresh_one_and_do_not_share_added_words(
     assert "职工之家建设" in a.lcut(text)
     assert "职工之家建设" not in b.lcut(text), "a word added to one tokenizer leaked into another"
     assert new_jieba_tokenizer().lcut(text) == fresh.lcut(text)
+
+
+def test_a_cutting_only_tokenizer_shares_the_dictionary_and_a_private_one_does_not():
+    from pipeline.rules import new_jieba_tokenizer
+
+    shared_a, shared_b = new_jieba_tokenizer(private=False), new_jieba_tokenizer(private=False)
+    private = new_jieba_tokenizer()
+    assert shared_a.FREQ is shared_b.FREQ
+    assert private.FREQ is not shared_a.FREQ and private.FREQ == shared_a.FREQ
+    text = "加强职工之家建设"
+    assert shared_a.lcut(text) == private.lcut(text)
