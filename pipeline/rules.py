@@ -652,8 +652,8 @@ def new_jieba_tokenizer(private: bool = True):
     needed it twice and the statistics a third time.  The dictionary (word →
     frequency, and the total) is read once per process.  A ``private`` tokenizer
     gets its own copy, so adding words to it (``add_word``) changes no other; one
-    that only cuts (``private=False``) shares the process's copy (it is about
-    60 MB).
+    that only cuts (``private=False``) shares the process's (the dictionary takes
+    79 MB of RSS, a private copy another 14 MB: the words themselves are shared).
     """
     import logging
 
