@@ -140,11 +140,13 @@ class _PoisonedEngine(LocalEngine):
         return self.pool.submit(_die_on_poison, batch)
 
 
-@pytest.mark.parametrize("total_bytes", [None, 1], ids=["one batch", "a batch per file"])
-def test_a_dying_worker_costs_only_its_own_file(total_bytes):
+@pytest.mark.parametrize("per_file", [False, True], ids=["one batch", "a batch per file"])
+def test_a_dying_worker_costs_only_its_own_file(per_file, monkeypatch):
+    if per_file:  # batches of at most 1 byte: every file travels alone
+        monkeypatch.setattr("pipeline.engine.batch_bytes", lambda total, n: 1)
     tasks = _tasks()[:3] + [_task("poison", REPORT)]
     with _PoisonedEngine(Config(), n_workers=2) as eng:
-        results = {r.doc_id: r for r in eng.map(tasks, total_bytes)}
+        results = {r.doc_id: r for r in eng.map(tasks)}
     assert set(results) == {"doc0", "doc1", "doc2", "poison"}
     assert all(results[d].error is None for d in ("doc0", "doc1", "doc2"))
     err = results["poison"].error
