@@ -177,14 +177,26 @@ def _good_windows(bs: list[int], spans: list[tuple[int, int]]) -> list[tuple[int
     return list(best.values())
 
 
+def _runs_on_lines_with(tell: re.Pattern, run_re: re.Pattern, text: str):
+    """The matches of ``run_re`` on the lines of ``text`` where ``tell`` matches."""
+    last_line = -1
+    for t in tell.finditer(text):
+        a = text.rfind("\n", 0, t.start()) + 1
+        if a <= last_line:
+            continue
+        b = text.find("\n", t.end())
+        b = len(text) if b < 0 else b
+        last_line = b
+        yield from run_re.finditer(text, a, b)
+
+
 def _utf8_read_as_gbk(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
     sets = _sets(kit)
     mark = kit.config.unrecoverable_mark
     out: list[tuple[int, int, str, float, str]] = []
-    # cheap where nothing is wrong: at least two tell-tale characters in the text
-    if not sets.utf8_strong.search(text):
-        return out
-    for m in sets.utf8_run.finditer(text):
+    # cheap where nothing is wrong: a stretch needs a tell-tale character, and
+    # stretches never cross a line, so only lines holding one are scanned
+    for m in _runs_on_lines_with(sets.utf8_strong, sets.utf8_run, text):
         run = m.group()
         if not _suspect(run, sets):
             continue
