@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .config import Config
 from .dictionary import CUES_PATH, USERDICT_PATH, DictionaryClassifier, normalize_text, read_userdict_terms
 from .errors import ConfigError, InputFileError
+from .io import default_cache_dir  # noqa: F401 - where trained models live (re-exported)
 from .model import CODEBOOK_VERSION, LABELS, Item, ItemLabel
 
 #: the labels file shipped with the package's repository
@@ -578,15 +579,6 @@ def _cache_key(frame: pd.DataFrame) -> str:
         h.update((Path(__file__).resolve().parent / mod).read_bytes())
     h.update(sklearn.__version__.encode())
     return h.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """Where trained-on-the-fly models live: $UNIONMINE_CACHE, else $XDG_CACHE_HOME/unionmine, else ~/.cache/unionmine."""
-    env = os.environ.get("UNIONMINE_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "unionmine"
 
 
 def read_labels(path: str | os.PathLike[str]) -> pd.DataFrame:

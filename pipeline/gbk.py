@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .lm import CJK_RE, CharLM, DocLM, WordLM
+from .lm import CJK_RE, CharLM, DocLM, WordLM, load_models
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
@@ -152,12 +152,12 @@ def _build_tables() -> Tables:
     return Tables()
 
 
-def _build_lm() -> CharLM:
-    return CharLM()
+def _build_lm(kit: "Toolkit") -> CharLM:
+    return kit.get("lm_models", load_models)[0]  # type: ignore[index]
 
 
 def _build_words(kit: "Toolkit") -> WordLM:
-    return WordLM(kit.get("gbk_lm", _build_lm))  # type: ignore[arg-type]
+    return kit.get("lm_models", load_models)[1]  # type: ignore[index]
 
 
 # ----------------------------------------------------------------------------------
@@ -452,7 +452,7 @@ class Searcher:
 # The rule
 # ----------------------------------------------------------------------------------
 def _common(kit: "Toolkit") -> list[tuple[int, int, str]]:
-    lm: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
+    lm: CharLM = kit.get("gbk_lm", lambda: _build_lm(kit))  # type: ignore[assignment]
     twins: dict[str, set[str]] = {}
     for k, v in lm.t2s.items():
         twins.setdefault(v, set()).add(k)
@@ -544,7 +544,7 @@ def _searcher(text: str, starts: list[int], kit: "Toolkit") -> Searcher:
     from .rules import readings
 
     tables: Tables = kit.get("gbk_tables", _build_tables)  # type: ignore[assignment]
-    base: CharLM = kit.get("gbk_lm", _build_lm)  # type: ignore[assignment]
+    base: CharLM = kit.get("gbk_lm", lambda: _build_lm(kit))  # type: ignore[assignment]
     common = kit.get("gbk_common", lambda: _common(kit))
     clean = _clean_parts(text, starts)
     searcher = Searcher(tables, DocLM(base, clean), common, readings)  # type: ignore[arg-type]

@@ -108,6 +108,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def default_cache_dir() -> Path:
+    """Where models built on the fly live: $UNIONMINE_CACHE, else $XDG_CACHE_HOME/unionmine, else ~/.cache/unionmine."""
+    env = os.environ.get("UNIONMINE_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "unionmine"
+
+
 def write_text(path: Path, text: str) -> None:
     """UTF-8 text without BOM (repaired documents)."""
     _atomic_write(path, text.encode("utf-8"))

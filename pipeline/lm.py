@@ -340,3 +340,52 @@ class _Overlay(dict):
     def get(self, key, default=None):  # type: ignore[override]
         v = dict.get(self, key)
         return self._base.get(key, default) if v is None else v
+
+
+def _models_key() -> str:
+    """What the models are built from: jieba's dictionary, OpenCC's character table,
+    this module and the Python version (pickles are read back by the same code)."""
+    import hashlib
+    import sys
+
+    import opencc
+
+    h = hashlib.sha256()
+    for path in (_jieba_dict_path(), os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt"),
+                 __file__):
+        with open(path, "rb") as fh:
+            h.update(fh.read())
+    h.update(f"{sys.version_info[0]}.{sys.version_info[1]}".encode())
+    return h.hexdigest()[:16]
+
+
+def load_models(cache_dir: str | os.PathLike[str] | None = None) -> tuple[CharLM, WordLM]:
+    """The character and word models, read from the cache folder when it holds a copy
+    built from the same sources (0.2 s), else built (about 1.5 s) and saved there.
+
+    The cache folder is ``$UNIONMINE_CACHE`` (see ``io.default_cache_dir``); an
+    unreadable copy is rebuilt, and a cache that cannot be written is only a
+    slower start, never an error.
+    """
+    import pickle
+    from pathlib import Path
+
+    from .io import default_cache_dir, write_bytes
+
+    target = Path(cache_dir) if cache_dir else default_cache_dir()
+    target = target / f"charlm-{_models_key()}.pickle"
+    if target.is_file():
+        try:
+            with open(target, "rb") as fh:
+                chars, words = pickle.load(fh)
+            if isinstance(chars, CharLM) and isinstance(words, WordLM):
+                return chars, words
+        except Exception:  # noqa: BLE001 - a stale or broken copy: build it again below
+            pass
+    chars = CharLM()
+    words = WordLM(chars)
+    try:
+        write_bytes(target, pickle.dumps((chars, words), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass
+    return chars, words

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .lm import CJK_RE, CharLM, DocLM, WordLM
+from .lm import CJK_RE, CharLM, DocLM, WordLM, load_models
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
@@ -33,8 +33,8 @@ RULE = "recover_chinese_mojibake"
 GAIN_PER_CHAR = 2.0   # nats per output character the re-decoding must win by
 
 
-def _build_lm() -> CharLM:
-    return CharLM()
+def _build_lm(kit: "Toolkit") -> CharLM:
+    return kit.get("lm_models", load_models)[0]  # type: ignore[index]
 
 
 # ----------------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
         if _common_share(dec[:4000]) > 0.3:
             # second pass: the counts of what the first reading was sure of settle
             # the ambiguous bytes
-            words = kit.get("gbk_words", lambda: WordLM(base))  # type: ignore[arg-type]
+            words = kit.get("gbk_words", lambda: kit.get("lm_models", load_models)[1])  # type: ignore[index]
             dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, "".join(sure)), words=words)  # type: ignore[arg-type]
         s2 = _common_share(dec)
         if s2 > max(0.3, 2 * share) and (best is None or s2 > best[0]):
@@ -576,7 +576,7 @@ def recover_chinese_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
                 return "\n" if _suspect(m.group(), sets) else m.group()
 
             clean = sets.latin_run.sub("\n", sets.utf8_run.sub(cut, text))
-            lm_box.append(DocLM(kit.get("gbk_lm", _build_lm), clean))  # type: ignore[arg-type]
+            lm_box.append(DocLM(kit.get("gbk_lm", lambda: _build_lm(kit)), clean))  # type: ignore[arg-type]
         return lm_box[0]
 
     whole = _whole_file(text, kit, lm_get)

@@ -47,3 +47,26 @@ def test_doc_model_caches_give_the_same_answer_twice():
     again = [lm.logp("工", "会"), lm.logp3("基", "层", "工"), lm.logp("。", "？")]
     assert first == again
     assert lm.logp("工", "会") > lm.logp("工", "罚")
+
+
+def test_models_are_cached_on_disk_and_a_broken_copy_is_rebuilt(tmp_path):
+    from pipeline.lm import load_models
+
+    chars, words = load_models(tmp_path)
+    saved = list(tmp_path.glob("charlm-*.pickle"))
+    assert len(saved) == 1, "the models are saved once, under a key of their sources"
+    again_chars, again_words = load_models(tmp_path)
+    assert again_chars.bi == chars.bi and again_words.logp == words.logp
+    saved[0].write_bytes(b"not a pickle")
+    rebuilt, _ = load_models(tmp_path)
+    assert rebuilt.uni == chars.uni
+    assert saved[0].read_bytes()[:1] != b"n", "the broken copy is replaced"
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path):
+    from pipeline.lm import load_models
+
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    chars, words = load_models(blocker / "cache")
+    assert words.score("工会") < 0 and chars.uni
