@@ -23,7 +23,8 @@ annotator reading the bytes out of step inserted *inside* a character:
 Recovery re-encodes the run, and a beam search over the original characters
 (byte by byte, with the dropped pairs and unknown bytes as hidden choices)
 scores every candidate with a character bigram model (``pipeline.lm``) built
-from jieba's dictionary and the document itself.  A run is replaced only when
+from jieba's dictionary and the document itself; the best readings it finishes
+are rescored with jieba's word model (``lm.WordLM``), which knows whole words.  A run is replaced only when
 the recovery explains the text much better than the text as it stands; a
 character the search cannot pin down becomes ``config.unrecoverable_mark``.
 
@@ -82,7 +83,6 @@ RESCORE = 200         # best distinct readings rescored with the word model
 WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
 LEFT_WORDS = 8        # characters of left context the word model sees
 DOC_WORDS = 0.5       # weight of the document's own word shares in the word model
-TEMPER = 1.0          # divides the summed scores before the posterior (confidence, marks)
 
 
 # ----------------------------------------------------------------------------------
@@ -624,10 +624,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     own = searcher.own_words  # type: ignore[attr-defined]
     ctx = text[max(0, left_end - LEFT_WORDS):left_end]
     top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
-    # the two models' sum, tempered back to one model's scale for the posterior
-    temper = TEMPER
-    outcomes = {k: (outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own)) / temper
-                for k in top}
+    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own) for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])
     best, consumed, ins = hyps[key], key[1], key[2]
     best_total = done[0][0]
