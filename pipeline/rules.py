@@ -275,6 +275,8 @@ def _nested(line: str, a: int, b: int, c: int, d: int) -> bool:
     x, y, z = line[a + 1:b], line[b + 1:c], line[c + 1:d]
     if not x or not y or not z or any(_BAD_INNER.search(s) for s in (x, y, z)) or d - a > 90:
         return False
+    if any(m in s for s in (x, y, z) for m in "“”《》"):
+        return False  # a surviving mark inside: the ? there completes it (以?学习为本”、?终身学习?)
     if not _pair_ok(line, b, c):
         return False
     if z[0] in "，,、；;" or x[-1] in "、，,":
