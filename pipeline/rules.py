@@ -229,6 +229,10 @@ def _restore_line(line: str, simp: str) -> list[tuple[int, str, float, str]]:
             left, right = ("《", "》") if title else ("“", "”")
             if _inside(line, a, "“", "”"):
                 left, right = ("〈", "〉") if title else ("‘", "’")
+            elif title and _opened(line, a, "《", "》"):
+                # 《福建省實施?中華人民共和國工會法?辦法?: a title inside a surviving
+                # 《 whose 》 was lost too
+                left, right = ("〈", "〉")
             note = "document title" if title else "paired ? around a phrase"
             out += [(a, left, 0.85, note), (b, right, 0.85, note)]
             k += 2
@@ -314,6 +318,12 @@ def _inside(line: str, i: int, left: str, right: str) -> bool:
     """Whether position i lies inside a surviving left…right pair of the line."""
     o = line.rfind(left, 0, i)
     return o >= 0 and line.rfind(right, o, i) < 0 and line.find(right, i) >= 0
+
+
+def _opened(line: str, i: int, left: str, right: str) -> bool:
+    """Whether a surviving ``left`` before position i is still open there."""
+    o = line.rfind(left, 0, i)
+    return o >= 0 and line.rfind(right, o, i) < 0
 
 
 def _lone_mark(line: str, i: int) -> tuple[str, str] | None:
