@@ -51,10 +51,10 @@ def _cmd_stats(args) -> int:
 
     from . import io as uio
     from . import stats
-    from .export import load_outputs
+    from .export import STATS_ITEM_COLUMNS, load_outputs
 
     config = _config(args, ci_method=args.ci)
-    o = load_outputs(args.in_dir)
+    o = load_outputs(args.in_dir, item_columns=STATS_ITEM_COLUMNS)
     frame = stats.analysis_frame(o.documents, o.articles, o.items, keep_duplicates=config.keep_duplicates,
                                  include_headings=config.include_headings)
     if args.compare:
@@ -145,10 +145,10 @@ def _add_plot(sub) -> None:
 
 
 def _cmd_plot(args) -> int:
-    from .export import compute_tables, load_outputs
+    from .export import STATS_ITEM_COLUMNS, compute_tables, load_outputs
     from .plot import FONT_HINT, FigureText, write_figures
 
-    o = load_outputs(args.in_dir)
+    o = load_outputs(args.in_dir, item_columns=STATS_ITEM_COLUMNS)
     tables = compute_tables(o.documents, o.articles, o.items, _config(args))
     text = FigureText.detect(warn=False)
     if text.font is None:

@@ -47,8 +47,18 @@ class Outputs:
     folder: Path
 
 
-def load_outputs(folder: str | Path = "data/processed") -> Outputs:
-    """documents.csv, articles.csv and items.csv of a run folder (articles may be absent)."""
+#: the items columns the statistics read; the rest (text_original, offsets, top_terms …)
+#: stays on disk, so the corpus-level step holds about half the text it used to
+STATS_ITEM_COLUMNS = frozenset({"item_id", "doc_id", "article", "article_id", "sector", "year", "doc_type",
+                                "is_heading", "duplicate_of", "text", "primary_label", "secondary_labels"})
+
+
+def load_outputs(folder: str | Path = "data/processed", *, item_columns: Iterable[str] | None = None) -> Outputs:
+    """documents.csv, articles.csv and items.csv of a run folder (articles may be absent).
+
+    ``item_columns`` limits the items table to those columns (those it has); the
+    statistics pass ``STATS_ITEM_COLUMNS``.  By default every column is read.
+    """
     folder = Path(folder)
     items_path = folder / "items.csv"
     if not items_path.exists():
@@ -57,7 +67,9 @@ def load_outputs(folder: str | Path = "data/processed") -> Outputs:
     docs_path, arts_path = folder / "documents.csv", folder / "articles.csv"
     documents = uio.read_csv(docs_path) if docs_path.exists() else pd.DataFrame(columns=["doc_id"])
     articles = uio.read_csv(arts_path) if arts_path.exists() else None
-    return Outputs(documents, articles, uio.read_csv(items_path), folder)
+    wanted = None if item_columns is None else frozenset(item_columns)
+    items = uio.read_csv(items_path, usecols=None if wanted is None else (lambda c: c in wanted))
+    return Outputs(documents, articles, items, folder)
 
 
 def _overview(raw: pd.DataFrame, frame: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -194,7 +206,7 @@ def export_tables(in_dir: str | Path, out: str | Path | None = None, fmt: str = 
     """``unionmine export``: compute the tables of a run folder and write them in one format."""
     if fmt not in FORMATS:
         raise ConfigError("--format", "csv, parquet or xlsx", repr(fmt), "pass --format csv|parquet|xlsx")
-    o = load_outputs(in_dir)
+    o = load_outputs(in_dir, item_columns=STATS_ITEM_COLUMNS)
     tables = compute_tables(o.documents, o.articles, o.items, config)
     if fmt == "xlsx":
         target = Path(out) if out is not None else o.folder / "stats" / "unionmine_stats.xlsx"
@@ -207,7 +219,7 @@ def export_tables(in_dir: str | Path, out: str | Path | None = None, fmt: str = 
 def write_run_outputs(out_dir: str | Path, config: Config | None = None) -> list[Path]:
     """What ``unionmine run`` calls: OUT/stats/*.csv and *.parquet, and OUT/figures/ with ``plots``."""
     config = config or Config()
-    o = load_outputs(out_dir)
+    o = load_outputs(out_dir, item_columns=STATS_ITEM_COLUMNS)
     tables = compute_tables(o.documents, o.articles, o.items, config)
     written = write_tables(tables, Path(out_dir) / "stats")
     if config.plots:

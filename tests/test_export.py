@@ -153,3 +153,22 @@ def test_plot_command(run_dir, capsys):
     assert main(["plot", "--in", str(run_dir)]) == 0
     assert (run_dir / "figures" / "shares_by_sector.png").exists()
     assert (run_dir / "figures" / "residuals_sector.svg").exists()
+
+
+def test_statistics_read_only_the_columns_they_use(run_dir):
+    # extra columns a run writes (a second copy of the text, scores …) stay on disk
+    items = uio.read_csv(run_dir / "items.csv")
+    items["text_original"] = items["text"] + "（原文）"
+    items["top_terms"] = "工会;职工"
+    uio.write_csv(run_dir / "items.csv", items)
+    full = export.load_outputs(run_dir)
+    lean = export.load_outputs(run_dir, item_columns=export.STATS_ITEM_COLUMNS)
+    assert "text_original" in full.items.columns and "text_original" not in lean.items.columns
+    assert set(lean.items.columns) <= export.STATS_ITEM_COLUMNS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = export.compute_tables(full.documents, full.articles, full.items, Config(nmf_topics=1, top_terms=5))
+        b = export.compute_tables(lean.documents, lean.articles, lean.items, Config(nmf_topics=1, top_terms=5))
+    assert list(a) == list(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
