@@ -83,6 +83,7 @@ RESCORE = 200         # best distinct readings rescored with the word model
 WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
 LEFT_WORDS = 8        # characters of left context the word model sees
 DOC_WORDS = 0.5       # weight of the document's own word shares in the word model
+OTHER_SCRIPT = -8.0   # per character of the script the document does not write (the word model is script-blind)
 
 
 # ----------------------------------------------------------------------------------
@@ -551,6 +552,9 @@ def _searcher(text: str, starts: list[int], kit: "Toolkit") -> Searcher:
     words: WordLM = kit.get("gbk_words", lambda: _build_words(kit))  # type: ignore[assignment]
     searcher.words = words  # type: ignore[attr-defined]
     searcher.own_words = words.doc_words(clean, DOC_WORDS)  # type: ignore[attr-defined]
+    from .mojibake import _other_script
+
+    searcher.other_script = _other_script(searcher.lm) if OTHER_SCRIPT else frozenset()  # type: ignore[attr-defined]
     return searcher
 
 
@@ -624,7 +628,9 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     own = searcher.own_words  # type: ignore[attr-defined]
     ctx = text[max(0, left_end - LEFT_WORDS):left_end]
     top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
-    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own) for k in top}
+    other = searcher.other_script  # type: ignore[attr-defined]
+    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own)
+                + OTHER_SCRIPT * sum(1 for c in k[0] if c in other) for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])
     best, consumed, ins = hyps[key], key[1], key[2]
     best_total = done[0][0]
