@@ -233,10 +233,11 @@ WORD_MAXLEN = 8
 #: the fold): the common marks as often as they stand between words in reports
 _TOKEN_PRIOR = {",": 0.06, "。": 0.03, "、": 0.015, ":": 0.005, ";": 0.004, "“": 0.008, "”": 0.008,
                 "《": 0.003, "》": 0.003, "(": 0.003, ")": 0.003, "!": 0.001, "?": 0.0005,
-                "\n": 0.02, " ": 0.002, "〔": 0.0005, "〕": 0.0005, "—": 0.001, "…": 0.001,
+                " ": 0.002, "〔": 0.0005, "〕": 0.0005, "—": 0.001, "…": 0.001,
                 "·": 0.0005, "‘": 0.001, "’": 0.001}
 _DIGIT_PRIOR = 0.004
-NONWORD_SCALE = 1.0
+#: a newline costs the word model nothing: line structure is the character model's
+#: business (a unigram cannot know that a line ends after 。)
 NEWLINE_COST = 0.0
 _OTHER_PRIOR = 1e-5
 
@@ -279,11 +280,11 @@ class WordLM:
             if CJK_RE.match(c):
                 v = self.unknown
             elif c == "\n":
-                v = NEWLINE_COST  # line structure is the character model's business
+                v = NEWLINE_COST
             elif c.isdigit():
-                v = math.log(_DIGIT_PRIOR) * NONWORD_SCALE
+                v = math.log(_DIGIT_PRIOR)
             else:
-                v = math.log(_TOKEN_PRIOR.get(c, _OTHER_PRIOR)) * NONWORD_SCALE
+                v = math.log(_TOKEN_PRIOR.get(c, _OTHER_PRIOR))
             self._single[c] = v
         return v
 
