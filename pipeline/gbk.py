@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .lm import CJK_RE, CharLM, DocLM, WordLM, load_models
+from .lm import CJK_RE, OTHER_SCRIPT, DocLM, WordLM, models
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
@@ -83,7 +83,6 @@ RESCORE = 200         # best distinct readings rescored with the word model
 WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
 LEFT_WORDS = 8        # characters of left context the word model sees
 DOC_WORDS = 0.5       # weight of the document's own word shares in the word model
-OTHER_SCRIPT = -8.0   # per character of the script the document does not write (the word model is script-blind)
 
 
 # ----------------------------------------------------------------------------------
@@ -153,14 +152,6 @@ def _build_tables() -> Tables:
     return Tables()
 
 
-def _build_lm(kit: "Toolkit") -> CharLM:
-    return kit.get("lm_models", load_models)[0]  # type: ignore[index]
-
-
-def _build_words(kit: "Toolkit") -> WordLM:
-    return kit.get("lm_models", load_models)[1]  # type: ignore[index]
-
-
 # ----------------------------------------------------------------------------------
 # The search
 # ----------------------------------------------------------------------------------
@@ -195,14 +186,19 @@ class Found:
 
 
 class Searcher:
-    def __init__(self, tables: Tables, lm: DocLM, common: list[tuple[int, int, str]], readings):
+    """The search over one document's runs: its models, and what it has computed."""
+
+    def __init__(self, tables: Tables, lm: DocLM, common: list[tuple[int, int, str]], readings,
+                 words: WordLM, own_words: dict[str, float]):
         self.t = tables
         self.lm = lm
         self.common = common
         self.readings = readings
+        self.words = words                     # the word model that rescores finished readings
+        self.own_words = own_words             # the document's own words in it (``WordLM.doc_words``)
         self._sets: dict[tuple, list] = {}     # candidate sets by key
         self._memo: dict[tuple, list] = {}     # ranked candidates by (set, context)
-        self._ranked: dict[int, tuple] = {}    # candidate sets sorted by how common
+        self._ranked: dict[tuple, tuple] = {}  # candidate sets sorted by how common, by key
         self.eol = False                       # a newline follows the observed stretch
 
     # -- candidate characters for a pending lead and a trail -----------------------
@@ -270,22 +266,23 @@ class Searcher:
         memo_key = (cset[0], pp, prev)
         scored = self._memo.get(memo_key)
         if scored is None:
-            scored = self._rank_in_context(h.kind, cset[1], pp, prev)
+            scored = self._rank_in_context(h.kind, cset, pp, prev)
             self._memo[memo_key] = scored
         return scored[:k]
 
-    def _rank_in_context(self, kind: str, cands: list, pp: str, prev: str) -> list:
+    def _rank_in_context(self, kind: str, cset: tuple[tuple, list], pp: str, prev: str) -> list:
         lm = self.lm
+        cands = cset[1]
         limit = PRESELECT if kind == "L" else POOL_PRESELECT
         if len(cands) > limit:
             # the most common candidates, plus those that follow ``prev`` in jieba's words
-            ranked = self._ranked.get(id(cands))
+            ranked = self._ranked.get(cset[0])
             if ranked is None:
                 by_norm: dict[str, list] = {}
                 for c in cands:
                     by_norm.setdefault(lm.base.norm(c[0]), []).append(c)
-                ranked = (sorted(cands, key=lambda c: -lm.rank(c[0])), by_norm, cands)
-                self._ranked[id(cands)] = ranked
+                ranked = (sorted(cands, key=lambda c: -lm.rank(c[0])), by_norm)
+                self._ranked[cset[0]] = ranked
             keep = ranked[0][:limit]
             seen = {c[0] for c in keep}
             by_norm = ranked[1]
@@ -453,7 +450,7 @@ class Searcher:
 # The rule
 # ----------------------------------------------------------------------------------
 def _common(kit: "Toolkit") -> list[tuple[int, int, str]]:
-    lm: CharLM = kit.get("gbk_lm", lambda: _build_lm(kit))  # type: ignore[assignment]
+    lm = models(kit)[0]
     twins: dict[str, set[str]] = {}
     for k, v in lm.t2s.items():
         twins.setdefault(v, set()).add(k)
@@ -545,17 +542,11 @@ def _searcher(text: str, starts: list[int], kit: "Toolkit") -> Searcher:
     from .rules import readings
 
     tables: Tables = kit.get("gbk_tables", _build_tables)  # type: ignore[assignment]
-    base: CharLM = kit.get("gbk_lm", lambda: _build_lm(kit))  # type: ignore[assignment]
+    chars, words = models(kit)
     common = kit.get("gbk_common", lambda: _common(kit))
     clean = _clean_parts(text, starts)
-    searcher = Searcher(tables, DocLM(base, clean), common, readings)  # type: ignore[arg-type]
-    words: WordLM = kit.get("gbk_words", lambda: _build_words(kit))  # type: ignore[assignment]
-    searcher.words = words  # type: ignore[attr-defined]
-    searcher.own_words = words.doc_words(clean, DOC_WORDS)  # type: ignore[attr-defined]
-    from .mojibake import _other_script
-
-    searcher.other_script = _other_script(searcher.lm) if OTHER_SCRIPT else frozenset()  # type: ignore[attr-defined]
-    return searcher
+    return Searcher(tables, DocLM(chars, clean), common, readings,  # type: ignore[arg-type]
+                    words, words.doc_words(clean, DOC_WORDS))
 
 
 def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float) -> Found | None:
@@ -624,11 +615,10 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
         if tot > outcomes.get(key, -1e18):
             outcomes[key] = tot
             hyps[key] = h
-    words: WordLM = searcher.words  # type: ignore[attr-defined]
-    own = searcher.own_words  # type: ignore[attr-defined]
+    words, own = searcher.words, searcher.own_words
     ctx = text[max(0, left_end - LEFT_WORDS):left_end]
     top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
-    other = searcher.other_script  # type: ignore[attr-defined]
+    other = searcher.lm.other_script()  # the word model reads both scripts alike
     outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own)
                 + OTHER_SCRIPT * sum(1 for c in k[0] if c in other) for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])

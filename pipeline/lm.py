@@ -17,6 +17,7 @@ counts to the shared base model.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -25,7 +26,6 @@ from collections import Counter
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FOLD[0x3000] = 0x20
-#: sentence and clause marks, after the fold
 #: weight of the document's own bigrams against jieba's (times a Witten-Bell weight)
 DOC_WEIGHT = 0.6
 #: weight of the document's own trigrams (0 = bigrams only)
@@ -37,7 +37,9 @@ _PUNCT_PRIOR = {",": 0.05, "。": 0.03, "、": 0.01, ":": 0.004, ";": 0.003, "�
                 "《": 0.002, "》": 0.002, "(": 0.002, ")": 0.002, "!": 0.001, "?": 0.001, "\n": 0.01}
 #: clause marks: two in a row (。，) are a sign of a wrong reading
 _CLAUSE = set("。，、；：！？,;:!?")
-_PUNCT = set("。，、；：！？,;:!?.“”‘’《》（）()")
+#: log-penalty of a character of the script a document does not write (the word model
+#: and the whole-file re-decoding read both scripts alike)
+OTHER_SCRIPT = -8.0
 
 
 def _t2s_table() -> dict[str, str]:
@@ -59,10 +61,21 @@ def _jieba_dict_path() -> str:
     return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
 
 
+def _dictionary(path: str | None = None) -> list[tuple[str, int]]:
+    """(word, frequency) of jieba's dictionary, words with a frequency only."""
+    entries = []
+    with open(path or _jieba_dict_path(), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split(" ")
+            if len(parts) >= 2 and int(parts[1]):
+                entries.append((parts[0], int(parts[1])))
+    return entries
+
+
 class CharLM:
     """Character unigram/bigram counts from jieba's dictionary (built once per process)."""
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, entries: list[tuple[str, int]] | None = None):
         self.t2s = _t2s_table()
         table = dict(_FOLD)
         table.update({ord(k): ord(v) for k, v in self.t2s.items()})
@@ -71,20 +84,13 @@ class CharLM:
         uni: Counter[str] = Counter()
         bi: Counter[str] = Counter()
         out: Counter[str] = Counter()
-        with open(path or _jieba_dict_path(), encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split(" ")
-                if len(parts) < 2:
-                    continue
-                word, freq = parts[0], int(parts[1])
-                if not freq:
-                    continue
-                w = word.translate(table)
-                for c in w:
-                    uni[c] += freq
-                for a, b in zip(w, w[1:]):
-                    bi[a + b] += freq
-                    out[a] += freq
+        for word, freq in entries if entries is not None else _dictionary(path):
+            w = word.translate(table)
+            for c in w:
+                uni[c] += freq
+            for a, b in zip(w, w[1:]):
+                bi[a + b] += freq
+                out[a] += freq
         self.uni = uni
         self.bi = bi
         self.out = out
@@ -93,6 +99,16 @@ class CharLM:
         self.succ = succ
         self.total = sum(uni.values())
         self.vocab = len(uni)
+
+    @functools.cached_property
+    def traditional_only(self) -> frozenset[str]:
+        """Traditional characters with a different simplified form (會, 棧 …)."""
+        return frozenset(k for k, v in self.t2s.items() if v != k)
+
+    @functools.cached_property
+    def simplified_only(self) -> frozenset[str]:
+        """Simplified forms that are not also traditional characters (会, 栈 …)."""
+        return frozenset(v for k, v in self.t2s.items() if v != k and v not in self.t2s)
 
     def norm(self, c: str) -> str:
         n = self._norms.get(c)
@@ -141,6 +157,26 @@ class DocLM:
         self._ctx: dict[str, tuple] = {}     # per previous character
         self._char: dict[str, tuple] = {}    # per candidate character
         self._rank: dict[str, float] = {}
+
+    def other_script(self) -> frozenset[str]:
+        """The characters of the script this document does not write: traditional-only
+        forms when at most 5% of its characters are of that kind, simplified-only
+        ones likewise; nothing when it is mixed (the traditional samples also write
+        范, 台 …) or too short to tell."""
+        got = self.__dict__.get("_other")
+        if got is None:
+            base, raw = self.base, self.raw
+            cjk = sum(k for c, k in raw.items() if CJK_RE.match(c))
+            got = frozenset()
+            if cjk >= 200:
+                trad = sum(k for c, k in raw.items() if c in base.traditional_only)
+                simp = sum(k for c, k in raw.items() if c in base.simplified_only)
+                if trad <= 0.05 * cjk < simp:
+                    got = base.traditional_only
+                elif simp <= 0.05 * cjk < trad:
+                    got = base.simplified_only
+            self._other = got
+        return got
 
     def rank(self, c: str) -> float:
         """A static score (how common the character is, here and in general)."""
@@ -252,18 +288,13 @@ class WordLM:
     Characters are normalised as in ``CharLM`` (fold, traditional to simplified).
     """
 
-    def __init__(self, base: CharLM, path: str | None = None):
+    def __init__(self, base: CharLM, path: str | None = None, entries: list[tuple[str, int]] | None = None):
         self.base = base
         freq: Counter[str] = Counter()
         table = base._table
-        with open(path or _jieba_dict_path(), encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split(" ")
-                if len(parts) < 2 or len(parts[0]) > WORD_MAXLEN:
-                    continue
-                f = int(parts[1])
-                if f:
-                    freq[parts[0].translate(table)] += f
+        for word, f in entries if entries is not None else _dictionary(path):
+            if len(word) <= WORD_MAXLEN:
+                freq[word.translate(table)] += f
         total = sum(freq.values())
         self.logp = {w: math.log(f / total) for w, f in freq.items()}
         self.prefixes = {w[:k] for w in self.logp for k in range(1, len(w))}
@@ -383,10 +414,17 @@ def load_models(cache_dir: str | os.PathLike[str] | None = None) -> tuple[CharLM
                 return chars, words
         except Exception:  # noqa: BLE001 - a stale or broken copy: build it again below
             pass
-    chars = CharLM()
-    words = WordLM(chars)
+    entries = _dictionary()
+    chars = CharLM(entries=entries)
+    words = WordLM(chars, entries=entries)
     try:
         write_bytes(target, pickle.dumps((chars, words), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass
     return chars, words
+
+
+def models(kit) -> tuple[CharLM, WordLM]:
+    """The process's character and word models, through ``kit``'s lazy cache
+    (``Toolkit.get``): loaded once per process, by whichever rule needs them first."""
+    return kit.get("lm_models", load_models)

@@ -24,17 +24,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .lm import CJK_RE, CharLM, DocLM, WordLM, load_models
+from .lm import CJK_RE, OTHER_SCRIPT, DocLM, WordLM, models
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
 
 RULE = "recover_chinese_mojibake"
 GAIN_PER_CHAR = 2.0   # nats per output character the re-decoding must win by
-
-
-def _build_lm(kit: "Toolkit") -> CharLM:
-    return kit.get("lm_models", load_models)[0]  # type: ignore[index]
 
 
 # ----------------------------------------------------------------------------------
@@ -376,8 +372,7 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
         if _common_share(dec[:4000]) > 0.3:
             # second pass: the counts of what the first reading was sure of settle
             # the ambiguous bytes
-            words = kit.get("gbk_words", lambda: kit.get("lm_models", load_models)[1])  # type: ignore[index]
-            dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, "".join(sure)), words=words)  # type: ignore[arg-type]
+            dec, bad = _redecode_fast(bs, dst, mark, src, DocLM(base, "".join(sure)), words=models(kit)[1])
         s2 = _common_share(dec)
         if s2 > max(0.3, 2 * share) and (best is None or s2 > best[0]):
             best = (s2, dec, bad, name)
@@ -388,40 +383,11 @@ def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, 
              f"whole file: {name} (common-character share {share:.2f} -> {s2:.2f}); {bad} character(s) lost")]
 
 
-#: log-penalty of a character of the script the document does not write in
-OTHER_SCRIPT = -8.0
 #: log-penalty of a symbol (fullwidth digit, box drawing …) the document never writes
 RARE_SYMBOL = -6.0
 #: weight of the word model when a lost byte is chosen in a whole-file re-decoding
 WORDS_WEIGHT = 0.3
 _USUAL_MARKS = frozenset("，。、；：？！“”‘’《》（）")
-
-
-def _other_script(lm: DocLM) -> frozenset[str] | set[str]:
-    """The characters of the script a document does not use: traditional-only forms
-    when at most 5% of its characters are traditional, simplified-only ones when at
-    most 5% are simplified; nothing when it is mixed or too short to tell."""
-    t2s = lm.base.t2s
-    cjk = sum(k for c, k in lm.raw.items() if CJK_RE.match(c))
-    if cjk < 200:
-        return frozenset()
-    trad = sum(k for c, k in lm.raw.items() if c in t2s and t2s[c] != c)
-    simp_forms = _simplified_only(lm.base)
-    simp = sum(k for c, k in lm.raw.items() if c in simp_forms)
-    if trad <= 0.05 * cjk and simp > 0.05 * cjk:
-        return {c for c, v in t2s.items() if v != c}
-    if simp <= 0.05 * cjk and trad > 0.05 * cjk:
-        return simp_forms
-    return frozenset()
-
-
-def _simplified_only(base: CharLM) -> set[str]:
-    got = base.__dict__.get("_simplified_only")
-    if got is None:
-        trad = set(base.t2s)
-        got = {v for k, v in base.t2s.items() if v != k and v not in trad}
-        base._simplified_only = got  # type: ignore[attr-defined]
-    return got
 
 
 def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
@@ -483,7 +449,7 @@ def _redecode_fast(bs: list[int], codec: str, mark: str, src: str, lm: DocLM,
         except UnicodeDecodeError:
             return "\ufffd", i + 1
 
-    other_script = _other_script(lm)
+    other_script = lm.other_script()
 
     def fit(prev: str, c: str, nxt: str, i: int = -1) -> float:
         pen = OTHER_SCRIPT if c in other_script else 0.0
@@ -576,7 +542,7 @@ def recover_chinese_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
                 return "\n" if _suspect(m.group(), sets) else m.group()
 
             clean = sets.latin_run.sub("\n", sets.utf8_run.sub(cut, text))
-            lm_box.append(DocLM(kit.get("gbk_lm", lambda: _build_lm(kit)), clean))  # type: ignore[arg-type]
+            lm_box.append(DocLM(models(kit)[0], clean))
         return lm_box[0]
 
     whole = _whole_file(text, kit, lm_get)

@@ -70,3 +70,16 @@ def test_an_unwritable_cache_only_costs_time(tmp_path):
     blocker.write_text("a file where the cache folder should be")
     chars, words = load_models(blocker / "cache")
     assert words.score("工会") < 0 and chars.uni
+
+
+def test_a_document_knows_the_script_it_does_not_write():
+    from pathlib import Path
+
+    raw = Path(__file__).resolve().parents[1] / "data" / "raw"
+    base = CharLM()
+    simplified = DocLM(base, next(raw.glob("004_*.txt")).read_text(encoding="utf-8")).other_script()
+    # 棧 (栈) is the reading the word model liked in '粮?!…' of a simplified report
+    assert "棧" in simplified and "栈" not in simplified and "校" not in simplified
+    # the traditional samples also write 范, 台 …: mixed, so nothing is penalised
+    assert DocLM(base, next(raw.glob("002_*.txt")).read_text(encoding="utf-8")).other_script() == frozenset()
+    assert DocLM(base, "工会").other_script() == frozenset(), "too short to tell"
