@@ -133,14 +133,11 @@ class WordTokenizer:
 
 
 def build_jieba(terms: Iterable[tuple[str, int | None, str | None]] | None = None):
-    """A fresh ``jieba.Tokenizer`` with the union terms added, its load message silenced."""
-    import logging
+    """A fresh ``jieba.Tokenizer`` with the union terms added (jieba's dictionary is
+    read once per process: ``rules.new_jieba_tokenizer``)."""
+    from .rules import new_jieba_tokenizer
 
-    import jieba
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
-    tk.initialize()
+    tk = new_jieba_tokenizer()
     for word, freq, tag in (terms if terms is not None else read_userdict_terms(USERDICT_PATH)):
         tk.add_word(word, freq, tag)
     return tk

@@ -102,11 +102,11 @@ def read_cues(path: str | Path = CUES_PATH) -> tuple[Cue, ...]:
 
 
 def read_userdict_terms(path: str | Path = USERDICT_PATH) -> tuple[tuple[str, int | None, str | None], ...]:
-    """The union terms for jieba (``word [freq] [tag]`` per line)."""
+    """The union terms for jieba (``word [freq] [tag]`` per line; ``#`` starts a comment line)."""
     out = []
     for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
         parts = line.split()
-        if not parts:
+        if not parts or parts[0].startswith("#"):
             continue
         freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
         tag = parts[2] if len(parts) > 2 else None

@@ -48,16 +48,14 @@ KEYNESS_COLUMNS = ["grouping", "group", "rank", "term", "n_target", "n_reference
 # ------------------------------------------------------------------------------
 def build_tokenizer(userdict: str | Path | None = None):
     """A fresh ``jieba.Tokenizer`` (never jieba's global one) with the union terms added."""
+    from .dictionary import USERDICT_PATH, read_userdict_terms
     from .rules import new_jieba_tokenizer
 
     tk = new_jieba_tokenizer()  # the shipped dictionary, read once per process
-    path = Path(userdict) if userdict is not None else RESOURCES / "userdict.txt"
+    path = Path(userdict) if userdict is not None else USERDICT_PATH
     if path.exists():
-        for line in path.read_text(encoding="utf-8-sig").splitlines():
-            parts = line.split()
-            if parts and not parts[0].startswith("#"):
-                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-                tk.add_word(parts[0], freq, parts[2] if len(parts) > 2 else None)
+        for word, freq, tag in read_userdict_terms(path):
+            tk.add_word(word, freq, tag)
     elif userdict is not None:
         raise ConfigError(str(path), "a jieba user dictionary (word [freq] [tag] per line)", "no such file",
                           "check the path of the user dictionary")
