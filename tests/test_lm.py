@@ -41,12 +41,17 @@ def test_document_words_raise_their_own_probability(words):
     assert words.doc_words(text, 0.0) == {}
 
 
-def test_doc_model_caches_give_the_same_answer_twice():
-    lm = DocLM(CharLM(), "工会组织建设。基层工会组织建设。")
-    first = [lm.logp("工", "会"), lm.logp3("基", "层", "工"), lm.logp("。", "？")]
-    again = [lm.logp("工", "会"), lm.logp3("基", "层", "工"), lm.logp("。", "？")]
-    assert first == again
-    assert lm.logp("工", "会") > lm.logp("工", "罚")
+def test_doc_model_knows_its_own_pairs_and_its_script():
+    base = CharLM()
+    lm = DocLM(base, "職工代表大會審議通過。職工代表大會閉幕。" * 5)
+    # the document's own pair beats the same pair read through jieba alone
+    assert lm.logp("代", "表") > DocLM(base, "").logp("代", "表")
+    # 会 in a document that writes 會 is probably the other script's twin
+    assert lm.logp("大", "會") > lm.logp("大", "会") + 1.0
+    # no trigram context in the document: the trigram model is the bigram model
+    assert lm.logp3("甲", "乙", "丙") == lm.logp("乙", "丙")
+    # asked again (from the caches), the same answers
+    assert lm.logp("大", "會") == DocLM(base, "職工代表大會審議通過。職工代表大會閉幕。" * 5).logp("大", "會")
 
 
 def test_models_are_cached_on_disk_and_a_broken_copy_is_rebuilt(tmp_path):
