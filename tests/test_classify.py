@@ -398,3 +398,36 @@ def test_secondary_threshold_without_a_probability_mode_warns(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _config(Args()).secondary_mode == "probability"
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 3), (2, 3), (1, 1), (2, 2)])
+def test_char_ngram_counting_equals_scikit_learns(synth, ngram_range):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.classify import CharNgramTfidf
+
+    train = synth["text"].tolist()
+    kw = dict(analyzer="char", lowercase=False, ngram_range=ngram_range, sublinear_tf=True, min_df=2)
+    plain, fast = TfidfVectorizer(**kw).fit(train), CharNgramTfidf(**kw).fit(train)
+    rng = np.random.default_rng(0)
+    alphabet = list("工会职工活动组织 \t\nab") + ["\U00020000", "\ud800"]
+    odd = ["", "工", "  \t\n 工会  职工 ", "\U00020000工会", "\ud800工会", "工会" * 40]
+    odd += ["".join(rng.choice(alphabet, size=rng.integers(0, 30))) for _ in range(300)]
+    texts = train[::-1] + odd
+    a, b = plain.transform(texts), fast.transform(texts)
+    assert a.shape == b.shape
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data), "the numpy counting must give scikit-learn's matrix, bit for bit"
+
+
+def test_char_ngram_vectorizer_pickles_without_its_index(synth):
+    import pickle
+
+    from pipeline.classify import CharNgramTfidf
+
+    fast = CharNgramTfidf(analyzer="char", lowercase=False, ngram_range=(1, 3)).fit(synth["text"].tolist())
+    before = fast.transform(["工会组织建设"]).toarray()
+    assert "_packed" in fast.__dict__
+    again = pickle.loads(pickle.dumps(fast))
+    assert "_packed" not in again.__dict__
+    assert np.array_equal(again.transform(["工会组织建设"]).toarray(), before)
