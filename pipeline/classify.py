@@ -463,9 +463,11 @@ class Classifier:
         ids = list(item_ids) if item_ids is not None else [""] * len(texts)
         clause_labels = self._clause_labels(texts, X["parent_text"].tolist()) if self.secondary_mode == "clauses" else None
         ntexts, nparents = Xn["text"].tolist(), Xn["parent_text"].tolist()
+        ks = np.argmax(proba, axis=1)
+        ranked = self._ranked_features(Xt, ks) if explain else None
         out = []
         for i, p in enumerate(proba):
-            k = int(np.argmax(p))
+            k = int(ks[i])
             primary = self.classes[k]
             if self.secondary_mode == "cues":
                 found = self._cue_clause_labels(ntexts[i])
@@ -474,7 +476,7 @@ class Classifier:
             else:
                 found = {lab for lab in self.classes if p[self.classes.index(lab)] >= self.secondary_threshold}
             secondary = tuple(lab for lab in LABELS if lab != primary and lab in found)
-            terms = self._top_terms(Xt, i, k, ntexts[i], nparents[i]) if explain else ()
+            terms = self._top_terms(ranked, i, k, ntexts[i], nparents[i]) if explain else ()
             out.append(ItemLabel(ids[i], primary, secondary, float(round(p[k], 4)), terms, self.name))
         return out
 
@@ -534,23 +536,38 @@ class Classifier:
             state.pop(k, None)
         return state
 
-    def _top_terms(self, Xt, i: int, k: int, text: str, parent: str = "") -> tuple[str, ...]:
-        """Terms with the largest positive contribution (tf-idf value × mean SVM weight) to class ``k``.
+    def _ranked_features(self, Xt, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every row at once: its features with a positive contribution (tf-idf value × mean
+        SVM weight) to the row's class ``ks[row]``, largest first (ties in column order).
+
+        Returns ``(indptr, features)``: row ``i``'s ranked features are
+        ``features[indptr[i]:indptr[i + 1]]``.  One sort for the batch instead of one per row.
+        """
+        coef, _ = self._explainer()
+        rows = np.repeat(np.arange(Xt.shape[0]), np.diff(Xt.indptr))
+        contrib = Xt.data * coef[ks[rows], Xt.indices]
+        keep = contrib > 0
+        rows, contrib, features = rows[keep], contrib[keep], Xt.indices[keep]
+        order = np.lexsort((-contrib, rows))  # stable: equal contributions keep their column order
+        indptr = np.zeros(Xt.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=Xt.shape[0]), out=indptr[1:])
+        return indptr, features[order]
+
+    def _top_terms(self, ranked: tuple[np.ndarray, np.ndarray], i: int, k: int, text: str,
+                   parent: str = "") -> tuple[str, ...]:
+        """Terms with the largest positive contribution to class ``k`` (``ranked``: ``_ranked_features``).
 
         Word bigrams are shown joined; the dictionary-score features are shown as the
         cues they counted; features of the parent heading carry a ``parent:`` prefix.
         """
-        coef, names = self._explainer()
-        lo, hi = Xt.indptr[i], Xt.indptr[i + 1]  # row i of the CSR matrix, without slicing it
-        indices = Xt.indices[lo:hi]
-        contrib = Xt.data[lo:hi] * coef[k, indices]
-        order = np.argsort(-contrib, kind="stable")
+        _, names = self._explainer()
+        indptr, features = ranked
         label = self.classes[k]
         terms: list[str] = []
-        for j in order:
-            if contrib[j] <= 0 or len(terms) >= N_TOP_TERMS:
+        for f in features[indptr[i]:indptr[i + 1]]:
+            if len(terms) >= N_TOP_TERMS:
                 break
-            block, _, term = names[indices[j]].partition("__")
+            block, _, term = names[f].partition("__")
             if block in ("cues", "parent_cues"):
                 source = text if block == "cues" else parent
                 new = list(self._dictionary.score(source).terms_for(label)[:2]) if term == label else []

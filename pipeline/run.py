@@ -14,6 +14,8 @@ stops a run unless ``strict``.
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import sys
@@ -535,11 +537,16 @@ class _CsvStream:
             if not self.rows:
                 return
             self.columns = list(self.rows[0])
-        frame = tables.frame(self.rows, self.columns)[self.columns] if self.rows else pd.DataFrame(
-            columns=self.columns)
         if self.rows or not self.header_written:
-            text = frame.to_csv(index=False, header=not self.header_written, lineterminator="\n")
-            self.fh.write(text.encode("utf-8"))
+            # the csv module, as pandas' to_csv uses it (minimal quoting, "\n"), without building a
+            # DataFrame first: repairs.csv has a row per widened comma, and this was half the writing
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            if not self.header_written:
+                writer.writerow(self.columns)
+            cols = self.columns
+            writer.writerows([[_cell(row.get(c)) for c in cols] for row in self.rows])
+            self.fh.write(buf.getvalue().encode("utf-8"))
             self.header_written = True
         self.rows = []
 
@@ -554,6 +561,20 @@ class _CsvStream:
     def abort(self) -> None:
         self.fh.close()
         Path(self.tmp).unlink(missing_ok=True)
+
+
+def _cell(value: Any) -> Any:
+    """A table value as ``io.write_csv`` (pandas) writes it: missing and NaN empty, numpy scalars as Python's."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:
+        return value
+    if value is None:
+        return ""
+    if kind is float:
+        return "" if value != value else value
+    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):  # a numpy scalar
+        return _cell(value.item())
+    return value
 
 
 def _umask() -> int:

@@ -278,3 +278,24 @@ def test_a_failing_duplicate_search_leaves_tables_without_near_duplicate_marks(t
     assert err.message.startswith("near-duplicates: expected the corpus-wide duplicate search to succeed; "
                                   "found MemoryError: LSH index; duplicate_of is empty except for same-bytes files")
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+
+def test_table_cells_are_written_as_pandas_writes_them(tmp_path):
+    """The streamed tables use the csv module directly; values must come out as pandas' to_csv wrote them:
+    minimal quoting, missing and NaN empty, numpy scalars as plain numbers, unknown keys dropped."""
+    import numpy as np
+
+    from pipeline.run import _CsvStream
+
+    rows = [{"a": "x,y", "b": 1, "c": 0.25, "d": True, "e": None},
+            {"a": 'say "hi"\nthere', "b": np.int64(7), "c": np.float64(0.5), "d": False, "e": float("nan")},
+            {"a": "", "b": "", "c": "", "d": "", "f": "not a column"}]
+    out = tmp_path / "t.csv"
+    stream = _CsvStream(out, ["a", "b", "c", "d", "e"])
+    stream.add(rows)
+    stream.close()
+    text = out.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff"), "Excel needs the BOM"
+    assert text[1:].split("\n") == ["a,b,c,d,e", '"x,y",1,0.25,True,', '"say ""hi""', 'there",7,0.5,False,',
+                                   ",,,,", ""]
