@@ -39,6 +39,17 @@ def _edit(*args):
 _FTFY_SUSPECT = re.compile(r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122\ufffd]|&[a-z]+;|\x1b")
 
 
+# ... and of those, only lines where ftfy can find something to fix.  Bytes of UTF-8 read one by one
+# come out as two or more such characters in a row (``å·¥ä¼š``), the first two different (a lead
+# byte and a continuation byte); a lone one is a C1 control, U+FFFD, an escape or an entity.  A
+# lone “ ” — …, a —— or ……, or a tone-marked reading, 區(qū), is no mojibake: ftfy changed none of
+# the lines this skips among the samples, 100 corrupted copies of them and UTF-8 read as
+# cp1252/Latin-1/cp1250 (three lines in four of those sent to it before).
+_MOJI_CHAR = r"\u0080-\u024f\u02c6-\u02dd\u2013-\u2122\ufffd"
+_FTFY_NEEDS = re.compile(f"[\u0080-\u009f\x1b\ufffd]|&[a-z]+;|([{_MOJI_CHAR}])(?!\\1)[{_MOJI_CHAR}]")
+_READING = re.compile("[(（][a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜüêńňǹḿ]{1,7}[1-5]?[)）]")
+
+
 @lru_cache(maxsize=1)
 def _ftfy_config():
     import ftfy
@@ -64,7 +75,7 @@ def fix_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
     seen = doc_memo.setdefault("fix_mojibake", {}) if doc_memo is not None else {}
     pos = 0
     for line in text.split("\n"):
-        if _FTFY_SUSPECT.search(line):
+        if _FTFY_SUSPECT.search(line) and _FTFY_NEEDS.search(_READING.sub("", line)):
             if line not in seen:
                 seen[line] = ftfy.fix_and_explain(line, config=_ftfy_config())
             fixed, expl = seen[line]

@@ -186,3 +186,27 @@ def test_a_cutting_only_tokenizer_shares_the_dictionary_and_a_private_one_does_n
     assert private.FREQ is not shared_a.FREQ and private.FREQ == shared_a.FREQ
     text = "加强职工之家建设"
     assert shared_a.lcut(text) == private.lcut(text)
+
+
+def test_fix_mojibake_sends_ftfy_only_lines_it_can_fix(monkeypatch):
+    """Readings (區(qū)) and lone “ ” — … are no mojibake: those lines skip ftfy; real mojibake next to them is fixed."""
+    import ftfy
+
+    from pipeline.rules import fix_mojibake
+
+    seen: list[str] = []
+    real = ftfy.fix_and_explain
+
+    def spy(line, *a, **kw):
+        seen.append(line)
+        return real(line, *a, **kw)
+
+    monkeypatch.setattr(ftfy, "fix_and_explain", spy)
+    kit = Toolkit(Config())
+    quiet = "社區(qū)工會“職工之家”建設——推進……\n開展“送溫暖”活動（xx）"
+    assert fix_mojibake(quiet, kit) == [] and seen == []
+    broken = "社區(qū)“" + "工会".encode("utf-8").decode("cp1252") + "”建設\n" + "a\x93b\x94"
+    edits = fix_mojibake(broken, kit)
+    assert len(seen) == 2, "both lines hold something ftfy fixes"
+    fixed = apply_edits(broken, "fix_mojibake", edits)[0]
+    assert fixed == "社區(qū)“工会”建設\na“b”"
