@@ -21,6 +21,7 @@ changed, and repeats the chain until nothing changes (idempotence).
 """
 from __future__ import annotations
 
+import operator
 import os
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -92,6 +93,9 @@ def rule_table() -> dict[str, Rule]:
     return _rules()
 
 
+_SPAN = operator.itemgetter(0, 1)  # an Edit's (start, end)
+
+
 def apply_edits(text: str, rule: str, edits: Iterable[Edit], seq0: int = 0) -> tuple[str, list[Repair]]:
     """Apply one rule's non-overlapping edits; return the new text and its repairs.
 
@@ -102,19 +106,20 @@ def apply_edits(text: str, rule: str, edits: Iterable[Edit], seq0: int = 0) -> t
     repairs: list[Repair] = []
     pos = 0
     shift = 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if e.start < pos:
+    make = Repair.make
+    for start, end, replacement, confidence, note in sorted(edits, key=_SPAN):
+        if start < pos:
             continue  # overlaps an earlier edit of this rule: keep the first
-        before = text[e.start:e.end]
-        if before == e.replacement:
+        before = text[start:end]
+        if before == replacement:
             continue
-        pieces.append(text[pos:e.start])
-        pieces.append(e.replacement)
-        s = e.start + shift
-        repairs.append(Repair(rule, s, s + len(before), s, s + len(e.replacement), before, e.replacement,
-                              seq0 + len(repairs), e.confidence, e.note))
-        shift += len(e.replacement) - len(before)
-        pos = e.end
+        pieces.append(text[pos:start])
+        pieces.append(replacement)
+        s = start + shift
+        repairs.append(make(rule, s, s + len(before), s, s + len(replacement), before, replacement,
+                            seq0 + len(repairs), confidence, note))
+        shift += len(replacement) - len(before)
+        pos = end
     if not repairs:
         return text, []
     pieces.append(text[pos:])
@@ -193,8 +198,8 @@ def _repaired(text: str, encoding: str, warnings: Sequence[str], data: bytes, do
     base = len(repairs)
     for i, ch in enumerate(choices):
         note = "OpenCC candidates " + "/".join(ch.alternatives) + f"; took {ch.after}"
-        repairs.append(Repair("convert_script", ch.start, ch.start + 1, ch.start, ch.start + 1,
-                              ch.before, ch.after, base + i, 1.0 / len(ch.alternatives), note))
+        repairs.append(Repair.make("convert_script", ch.start, ch.start + 1, ch.start, ch.start + 1,
+                                   ch.before, ch.after, base + i, 1.0 / len(ch.alternatives), note))
     return Document(
         doc_id=doc_id,
         source=source,

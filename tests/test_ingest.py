@@ -134,3 +134,19 @@ def test_no_bytes_make_ingestion_raise_anything_but_input_errors(kit_keep, data)
         assert str(e).startswith("x: expected ")
     else:
         assert replay(doc.raw_text, doc.repairs) == doc.text_original
+
+
+def test_repair_make_is_the_constructor():
+    """Repair.make skips the frozen dataclass's setattr calls; the record must be the same in every way."""
+    import dataclasses
+    import pickle
+
+    from pipeline.model import Repair
+
+    args = ("widen_cjk_punctuation", 3, 4, 3, 4, ",", "，", 7, 1.0, "fullwidth policy")
+    a, b = Repair(*args), Repair.make(*args)
+    assert a == b and hash(a) == hash(b) and repr(a) == repr(b)
+    assert dataclasses.replace(b, seq=8) == Repair(*args[:7], 8, *args[8:])
+    assert pickle.loads(pickle.dumps(b)) == a
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.seq = 9
