@@ -142,3 +142,34 @@ def test_repairs_replay_through_the_chain(kit):
     new, reps = apply_rules(text, kit)
     assert replay(text, reps) == new
     assert any(r.rule == mojibake.RULE for r in reps)
+
+
+def test_numeral_value_reads_chinese_list_numbers():
+    assert [mojibake.numeral_value(s) for s in ("一", "五", "十", "十二", "二十", "三十五", "九十九")] == \
+        [1, 5, 10, 12, 20, 35, 99]
+    assert [mojibake.numeral_value(s) for s in ("", "二二", "十十", "二十三十", "百")] == [None] * 5
+
+
+def test_expected_numbers_continue_the_documents_numbering():
+    text = "(一)甲\n(二)乙\nXXXX\n(四)丁\n三、总\n"
+    marks = mojibake.list_markers(text)
+    assert [(s, v) for _, s, v in marks] == [("paren", 1), ("paren", 2), ("paren", 4), ("dun", 3)]
+    gap = text.index("XXXX")
+    assert mojibake.expected_numbers(marks, gap, gap + 4) == {"paren": {3}, "dun": {2}}
+    # a list that restarts: both the continuation and the number before the next marker
+    text2 = "(一)甲\n(二)乙\nXXXX\n(二)丁\n"
+    gap2 = text2.index("XXXX")
+    assert mojibake.expected_numbers(mojibake.list_markers(text2), gap2, gap2 + 4) == {"paren": {1, 3}}
+
+
+@pytest.mark.parametrize("number, before, after", [("五", "四", "六"), ("二", "一", "三")])
+def test_a_list_number_lost_to_gbk_continues_the_numbering(number, before, after, kit):
+    # (二) and (五) are E4 BA 8C and E4 BA 94: read as GBK both become '(浜?)', the
+    # '?' being the byte GBK rejected; only the document's numbering tells them apart
+    line = f"({number})启动了教职工疗休养工作、完成了职工体检任务"
+    damaged = line.encode("utf-8").decode("gbk", "replace").replace("\ufffd", "?")
+    assert damaged.startswith("(浜?)"), damaged
+    text = (CONTEXT + f"\n({before})加强工会组织建设，健全工会组织。\n" + damaged +
+            f"\n({after})做好女职工工作，维护女职工权益。\n")
+    new, reps = _fix(text, kit)
+    assert "\n" + line + "\n" in new, [r.after for r in reps if r.after.startswith("(")]
