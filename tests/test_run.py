@@ -299,3 +299,16 @@ def test_table_cells_are_written_as_pandas_writes_them(tmp_path):
     assert text.startswith("\ufeff"), "Excel needs the BOM"
     assert text[1:].split("\n") == ["a,b,c,d,e", '"x,y",1,0.25,True,', '"say ""hi""', 'there",7,0.5,False,',
                                    ",,,,", ""]
+
+
+def test_fast_and_careful_cell_paths_agree():
+    from pipeline.run import _cell, _values
+
+    cols = ["a", "b", "c"]
+    plain = [{"a": "x", "b": 1, "c": 0.5}, {"a": None, "b": True, "c": 2}]
+    assert _values(plain, cols) == [("x", 1, 0.5), (None, True, 2)]
+    nan = [{"a": "x", "b": 1, "c": float("nan")}]
+    assert _values(nan, cols) == [["x", 1, ""]], "a NaN is written empty, as pandas writes it"
+    missing = [{"a": "x", "c": 1.5}]
+    assert _values(missing, cols) == [["x", "", 1.5]]
+    assert [[_cell(v) for v in row] for row in _values(plain, cols)] == [["x", 1, 0.5], ["", True, 2]]
