@@ -528,11 +528,13 @@ class Classifier:
             self._names = list(features.get_feature_names_out())
             # the fitted cue features' own dictionary: its memo already holds the item's scores
             self._dictionary = features.named_transformers_["cues"].dictionary_
+            self._views = [_feature_view(name) for name in self._names]
+            self._shown = np.array([v is not None for v in self._views], dtype=bool)
         return self._coef, self._names
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for k in ("_coef", "_names", "_dictionary"):
+        for k in ("_coef", "_names", "_dictionary", "_views", "_shown"):
             state.pop(k, None)
         return state
 
@@ -546,7 +548,7 @@ class Classifier:
         coef, _ = self._explainer()
         rows = np.repeat(np.arange(Xt.shape[0]), np.diff(Xt.indptr))
         contrib = Xt.data * coef[ks[rows], Xt.indices]
-        keep = contrib > 0
+        keep = (contrib > 0) & self._shown[Xt.indices]  # features that can never be shown need no rank
         rows, contrib, features = rows[keep], contrib[keep], Xt.indices[keep]
         order = np.lexsort((-contrib, rows))  # stable: equal contributions keep their column order
         indptr = np.zeros(Xt.shape[0] + 1, dtype=np.int64)
@@ -560,25 +562,22 @@ class Classifier:
         Word bigrams are shown joined; the dictionary-score features are shown as the
         cues they counted; features of the parent heading carry a ``parent:`` prefix.
         """
-        _, names = self._explainer()
+        self._explainer()
+        views = self._views
         indptr, features = ranked
         label = self.classes[k]
         terms: list[str] = []
-        for f in features[indptr[i]:indptr[i + 1]]:
+        for f in features[indptr[i]:indptr[i + 1]].tolist():
             if len(terms) >= N_TOP_TERMS:
                 break
-            block, _, term = names[f].partition("__")
-            if block in ("cues", "parent_cues"):
-                source = text if block == "cues" else parent
-                new = list(self._dictionary.score(source).terms_for(label)[:2]) if term == label else []
-            elif term == "<top>":
-                new = []
-            elif any(c in _PUNCT for c in term.replace(" ", "")):
-                new = []  # an n-gram across punctuation explains little and would break the ';' list
+            kind, shown = views[f]
+            if kind == "cues":
+                new = list(self._dictionary.score(text).terms_for(label)[:2]) if shown == label else []
+            elif kind == "parent_cues":
+                new = [f"parent:{t}" for t in self._dictionary.score(parent).terms_for(label)[:2]] \
+                    if shown == label else []
             else:
-                new = [term.replace(" ", "")]
-            if block.startswith("parent"):
-                new = [f"parent:{t}" for t in new]
+                new = [shown]
             for t in new:
                 if len(terms) < N_TOP_TERMS and not any(t in s or s in t for s in terms):
                     terms.append(t)
@@ -653,6 +652,18 @@ def _frame(texts: Sequence[str], parent_texts: Sequence[str] | None) -> pd.DataF
         raise ConfigError("parent_texts", f"{len(texts)} parent texts (one per text)", f"{len(parents)}",
                           "pass one parent text per item ('' for top-level items)")
     return pd.DataFrame({"text": texts, "parent_text": parents})
+
+
+def _feature_view(name: str) -> tuple[str, str] | None:
+    """How a feature is shown among the top terms: ``(block, label)`` for a dictionary score,
+    ``("term", text)`` for a word or n-gram (``parent:`` before a parent heading's), ``None`` never."""
+    block, _, term = name.partition("__")
+    if block in ("cues", "parent_cues"):
+        return block, term
+    if term == "<top>" or any(c in _PUNCT for c in term.replace(" ", "")):
+        return None  # an n-gram across punctuation explains little and would break the ';' list
+    shown = term.replace(" ", "")
+    return "term", f"parent:{shown}" if block.startswith("parent") else shown
 
 
 # ------------------------------------------------------------------------------
