@@ -64,6 +64,7 @@ BEAM = 24             # live hypotheses kept per step
 PER_EXPANSION = 12    # candidates kept per hidden byte choice
 PRESELECT = 48       # candidates (by how common they are) scored in context
 POOL_PRESELECT = 50   # the same when both bytes of a character are unknown
+DOC_SUCCESSORS = 20   # characters that follow the previous one in the document, also scored
 DROP_EXPANSION = 8    # candidates kept for a character that lost its trail to a dropped pair
 MAX_DROPS = 3         # dropped pairs in a row
 # a dropped pair adds a character the text does not show; its bigram cost (about
@@ -83,6 +84,7 @@ RESCORE = 200         # best distinct readings rescored with the word model
 WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
 LEFT_WORDS = 8        # characters of left context the word model sees
 DOC_WORDS = 0.5       # weight of the document's own word shares in the word model
+UNPAIRED = -6.0       # nats per bracket or quotation mark a reading leaves unpaired on its line
 
 
 # ----------------------------------------------------------------------------------
@@ -286,7 +288,8 @@ class Searcher:
             keep = ranked[0][:limit]
             seen = {c[0] for c in keep}
             by_norm = ranked[1]
-            for sc in lm.base.successors(prev)[:200]:
+            # (and those that follow it in the document: 例》 in a report that cites 《…条例》)
+            for sc in [*lm.base.successors(prev)[:200], *lm.successors(prev)[:DOC_SUCCESSORS]]:
                 for c in by_norm.get(sc, ()):
                     if c[0] not in seen:
                         keep.append(c)
@@ -470,6 +473,28 @@ def _common(kit: "Toolkit") -> list[tuple[int, int, str]]:
     return out
 
 
+_OPEN = {"《": "》", "“": "”", "（": "）", "(": ")", "〔": "〕", "【": "】", "‘": "’"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+def unpaired_marks(line: str) -> int:
+    """How many brackets and quotation marks of ``line`` have no partner (a 《 never
+    closed, a 〕 never opened).  Which readings of a run close what the line opened
+    is what the character and word models cannot see (条例》、 against 条例、)."""
+    depth = dict.fromkeys(_OPEN, 0)
+    bad = 0
+    for c in line:
+        if c in _OPEN:
+            depth[c] += 1
+        elif c in _CLOSE:
+            o = _CLOSE[c]
+            if depth[o]:
+                depth[o] -= 1
+            else:
+                bad += 1
+    return bad + sum(depth.values())
+
+
 def candidate_starts(text: str) -> list[int]:
     """Offsets of every ``?`` that could start a misaligned run (the cheap detector)."""
     if "?" not in text:
@@ -619,8 +644,10 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     ctx = text[max(0, left_end - LEFT_WORDS):left_end]
     top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
     other = searcher.lm.other_script()  # the word model reads both scripts alike
+    line_left = text[text.rfind("\n", 0, left_end) + 1:left_end]
     outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own)
-                + OTHER_SCRIPT * sum(1 for c in k[0] if c in other) for k in top}
+                + OTHER_SCRIPT * sum(1 for c in k[0] if c in other)
+                + UNPAIRED * unpaired_marks(line_left + k[0] + k[2] + obs[k[1]:]) for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])
     best, consumed, ins = hyps[key], key[1], key[2]
     best_total = done[0][0]

@@ -158,6 +158,17 @@ class DocLM:
         self._char: dict[str, tuple] = {}    # per candidate character
         self._rank: dict[str, float] = {}
 
+    def successors(self, p: str) -> list[str]:
+        """Normalised characters that follow ``p`` in this document, most frequent first."""
+        table = self.__dict__.get("_succ_lists")
+        if table is None:
+            groups: dict[str, list[tuple[int, str]]] = {}
+            for k, v in self.bi.items():
+                groups.setdefault(k[0], []).append((v, k[1]))
+            table = {a: [c for _, c in sorted(lst, reverse=True)] for a, lst in groups.items()}
+            self._succ_lists = table
+        return table.get(self.base.norm(p), [])
+
     def other_script(self) -> frozenset[str]:
         """The characters of the script this document does not write: traditional-only
         forms when at most 5% of its characters are of that kind, simplified-only
