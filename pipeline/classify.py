@@ -199,18 +199,106 @@ class CharNgramTfidf(TfidfVectorizer):
             hit = pos >= 0
             rows.append(row_of[:m][hit])
             cols.append(columns[pos[hit]])
-        flat = np.concatenate(rows) * n_cols + np.concatenate(cols) if rows else np.zeros(0, dtype=np.int64)
-        cells, counts = np.unique(flat, return_counts=True)  # sorted by row, then column
-        index_dtype = np.int32 if max(len(cells), n_cols) < np.iinfo(np.int32).max else np.int64
-        indptr = np.zeros(n_docs + 1, dtype=index_dtype)
-        np.cumsum(np.bincount(cells // n_cols, minlength=n_docs), out=indptr[1:])
-        X = sp.csr_array((counts.astype(self.dtype), (cells % n_cols).astype(index_dtype), indptr),
-                         shape=(n_docs, n_cols), dtype=self.dtype)
-        return vocabulary, X
+        return vocabulary, _count_matrix(rows, cols, n_docs, n_cols, self.dtype)
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_packed", None)  # rebuilt from the vocabulary on first use
+        return state
+
+
+def _count_matrix(rows: list[np.ndarray], cols: list[np.ndarray], n_docs: int, n_cols: int, dtype) -> sp.csr_array:
+    """The document-term count matrix of (row, column) hits, as scikit-learn builds it
+    (canonical CSR: sorted columns, no duplicates)."""
+    flat = np.concatenate(rows) * n_cols + np.concatenate(cols) if rows else np.zeros(0, dtype=np.int64)
+    cells, counts = np.unique(flat, return_counts=True)  # sorted by row, then column
+    index_dtype = np.int32 if max(len(cells), n_cols) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_docs + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(cells // n_cols, minlength=n_docs), out=indptr[1:])
+    return sp.csr_array((counts.astype(dtype), (cells % n_cols).astype(index_dtype), indptr),
+                        shape=(n_docs, n_cols), dtype=dtype)
+
+
+class WordNgramTfidf(TfidfVectorizer):
+    """``TfidfVectorizer(tokenizer=WordTokenizer(...))`` of word uni- and bigrams whose transform
+    counts with numpy.
+
+    Fitting is scikit-learn's own.  Transforming maps each token to a number (one
+    dictionary lookup) and finds unigrams and packed bigrams in hash indexes of the
+    vocabulary, instead of building and looking up a string per n-gram.  The
+    matrices are identical to scikit-learn's (tested): a ``WordTokenizer``'s tokens
+    never hold a space (jieba splits at white space), so the vocabulary's
+    ``"a b"`` is exactly the bigram (a, b).  Other tokenizers and settings fall
+    back to scikit-learn's counting.
+    """
+
+    def _fast(self) -> bool:
+        lo, hi = self.ngram_range
+        return (isinstance(self.tokenizer, WordTokenizer) and self.analyzer == "word" and self.input == "content"
+                and self.preprocessor is None and not self.lowercase and self.strip_accents is None
+                and self.stop_words is None and 1 <= lo <= hi <= 2)
+
+    def _tables(self):
+        """token -> number; each number's unigram column (-1: none); bigram index and columns."""
+        tables = self.__dict__.get("_word_tables")
+        if tables is None:
+            ids: dict[str, int] = {}
+            unigrams: dict[int, int] = {}
+            bigrams: list[tuple[int, int]] = []
+            for term, col in self.vocabulary_.items():
+                parts = term.split(" ")
+                if len(parts) > 2 or "" in parts:
+                    tables = False  # not a vocabulary this tokenizer makes: scikit-learn counts
+                    break
+                nums = [ids.setdefault(p, len(ids)) for p in parts]
+                if len(nums) == 1:
+                    unigrams[nums[0]] = col
+                else:
+                    bigrams.append(((nums[0] << 32) | nums[1], col))
+            else:
+                uni = np.full(len(ids) + 1, -1, dtype=np.int64)  # the last: tokens outside the vocabulary
+                for num, col in unigrams.items():
+                    uni[num] = col
+                tables = (ids, uni, pd.Index(np.array([b[0] for b in bigrams], dtype=np.uint64)),
+                          np.array([b[1] for b in bigrams], dtype=np.int64))
+            self._word_tables = tables
+        return tables
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+        tables = self._tables() if fixed_vocab and docs and self._fast() else False
+        if tables is False or not all(type(d) is str for d in docs):
+            return super()._count_vocab(docs, fixed_vocab)
+        ids, uni, bigram_index, bigram_cols = tables
+        outside = len(uni) - 1
+        get, tokenize = ids.get, self.tokenizer
+        numbers: list[int] = []
+        lengths = np.zeros(len(docs), dtype=np.int64)
+        for i, doc in enumerate(docs):
+            tokens = tokenize(doc)
+            numbers.extend([get(w, outside) for w in tokens])
+            numbers.append(outside)  # between documents: no bigram spans two
+            lengths[i] = len(tokens)
+        nums = np.array(numbers, dtype=np.int64)
+        row_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths + 1)
+        lo, hi = self.ngram_range
+        rows, cols = [], []
+        if lo <= 1:
+            col = uni[nums]
+            hit = col >= 0
+            rows.append(row_of[hit])
+            cols.append(col[hit])
+        if hi >= 2 and len(nums) > 1 and len(bigram_cols):
+            a, b = nums[:-1], nums[1:]
+            pos = bigram_index.get_indexer(((a << 32) | b).astype(np.uint64))
+            hit = (pos >= 0) & (a != outside) & (b != outside)
+            rows.append(row_of[:-1][hit])
+            cols.append(bigram_cols[pos[hit]])
+        return self.vocabulary_, _count_matrix(rows, cols, len(docs), len(self.vocabulary_), self.dtype)
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_word_tables", None)  # rebuilt from the vocabulary on first use
         return state
 
 
@@ -317,8 +405,8 @@ def build_pipeline(word_tokenizer: WordTokenizer | None = None, dictionary: Dict
     words = word_tokenizer or WordTokenizer()
     # texts arrive normalized (the "normalize" step), so the vectorizers need no preprocessor
     features = ColumnTransformer(
-        [("words", TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
-                                   ngram_range=(1, 2), sublinear_tf=True), "text"),
+        [("words", WordNgramTfidf(tokenizer=words, token_pattern=None, lowercase=False,
+                                  ngram_range=(1, 2), sublinear_tf=True), "text"),
          ("chars", CharNgramTfidf(analyzer="char", lowercase=False,
                                   ngram_range=(1, 3), sublinear_tf=True, min_df=2), "text"),
          ("parent", Deduplicated(TfidfVectorizer(tokenizer=words.with_empty_token("<top>"), token_pattern=None,

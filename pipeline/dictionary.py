@@ -15,6 +15,7 @@ assisting the employer) added after reading the model's cross-validation errors.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -251,7 +252,8 @@ class DictionaryClassifier:
         clause separator, so a clause's cues are the text's cues inside it.
         """
         text = normalize_text(text)
-        matches = self.score(text).matches
+        matches = self.score(text).matches  # in text order
+        starts = [match.start for match in matches]
         out = []
         start = 0
         for m in [*split.finditer(text), None]:
@@ -263,7 +265,7 @@ class DictionaryClassifier:
             lead_end = min((lead.start() - a) if lead else b - a, LEAD_CHARS)
             scores = {label: 0.0 for label in LABELS}
             first: dict[str, int] = {}
-            for match in matches:
+            for match in matches[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]:
                 if a <= match.start < b:
                     scores[match.cue.label] += match.cue.weight * (LEAD_FACTOR if match.start - a < lead_end else 1.0)
                     first.setdefault(match.cue.label, match.start)

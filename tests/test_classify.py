@@ -431,3 +431,29 @@ def test_char_ngram_vectorizer_pickles_without_its_index(synth):
     again = pickle.loads(pickle.dumps(fast))
     assert "_packed" not in again.__dict__
     assert np.array_equal(again.transform(["工会组织建设"]).toarray(), before)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 2), (1, 1), (2, 2)])
+def test_word_ngram_counting_equals_scikit_learns(synth, jieba_tk, ngram_range):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.classify import WordNgramTfidf
+
+    tok = WordTokenizer(tokenizer=jieba_tk)
+    train = [normalize_text(t) for t in synth["text"]]
+    kw = dict(tokenizer=tok, token_pattern=None, lowercase=False, ngram_range=ngram_range, sublinear_tf=True)
+    plain, fast = TfidfVectorizer(**kw).fit(train), WordNgramTfidf(**kw).fit(train)
+    texts = train[::-1] + ["", "。。", "工会", "abc def 工会 工会 工会", "職工之家建設", "送温暖送温暖"]
+    a, b = plain.transform(texts), fast.transform(texts)
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data), "the numpy counting must give scikit-learn's matrix, bit for bit"
+    assert fast.__dict__.get("_word_tables"), "the fast path was taken"
+
+
+def test_word_ngram_vectorizer_falls_back_for_another_tokenizer(synth):
+    from pipeline.classify import WordNgramTfidf
+
+    vec = WordNgramTfidf(tokenizer=str.split, token_pattern=None, lowercase=False, ngram_range=(1, 2))
+    vec.fit(["a b c", "b c d"])
+    assert vec.transform(["a b c d"]).nnz == 7  # a b c d, a b, b c, c d
+    assert "_word_tables" not in vec.__dict__
