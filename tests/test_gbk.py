@@ -73,13 +73,7 @@ def test_unsure_characters_become_the_mark(kit):
 
 def test_synthetic_runs_from_the_corruption_model(kit):
     """Damage clean sentences the way corrupt.py does and check the recovery."""
-    if not (BENCH / "corrupt.py").exists():
-        pytest.skip("../shared/bench/corrupt.py not available")
-    sys.path.insert(0, str(BENCH))
-    try:
-        import corrupt  # type: ignore
-    finally:
-        sys.path.pop(0)
+    corrupt = _corrupt_module()
     doc = _raw("004")
     clean = "各基层工会要加强学习。机关工会要充分发挥作用，确保互助保障工作取得实效。"
     enc = clean.encode("gb18030")
@@ -95,6 +89,42 @@ def test_synthetic_runs_from_the_corruption_model(kit):
     text = doc + "\n" + "".join(damaged) + "\n"
     new, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
     assert new.endswith("\n" + clean + "\n"), new[-60:]
+
+
+def _corrupt_module():
+    if not (BENCH / "corrupt.py").exists():
+        pytest.skip("../shared/bench/corrupt.py not available")
+    sys.path.insert(0, str(BENCH))
+    try:
+        import corrupt  # type: ignore
+    finally:
+        sys.path.pop(0)
+    return corrupt
+
+
+def test_a_closing_bracket_lost_in_a_dropped_pair_is_put_back(kit):
+    """例》 is C0 FD A1 B7: read one byte out of step, FD A1 is a pair the decoder
+    drops, so 》 leaves no trace but the '?' of its trail at the cut before 、.
+    Only the 《 the line opened tells that a character is missing there."""
+    corrupt = _corrupt_module()
+    clean = "认真组织学习《妇女儿童权益保护法》、《女工工作条例》、《妇女权益保障法》等法律法规。"
+    k = len(clean[:clean.index("保护")].encode("gb18030")) + 1    # 保's trail A3 + 护's lead BB read as ；
+    last = len(clean[:clean.index("条例》") + 3].encode("gb18030"))  # the aligned 、 after 条例》
+    regions = corrupt.misaligned_decode(clean, [k, last], lambda ci: corrupt.DECODERS["seed"])
+    (a, b, damaged, _), = regions
+    line = clean[:a] + damaged + clean[b:]
+    assert "例》" not in line and damaged.endswith("?"), line
+    text = _raw("004") + "\n" + line + "\n"
+    new, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
+    assert new.endswith("\n" + clean + "\n"), new[-60:]
+
+
+def test_unpaired_marks_counts_what_a_line_leaves_open_or_never_opened():
+    assert gbk.unpaired_marks("学习《女工工作条例》、《妇女权益保障法》") == 0
+    assert gbk.unpaired_marks("学习《女工工作条例、《妇女权益保障法》") == 1
+    assert gbk.unpaired_marks("浙总工财字。2018〕1号") == 1
+    assert gbk.unpaired_marks("“三八”（céng)") == 2  # a fullwidth （ is not closed by an ASCII )
+    assert gbk.unpaired_marks("》《") == 2
 
 
 # ----------------------------------------------------------------------------------

@@ -54,6 +54,15 @@ def test_doc_model_knows_its_own_pairs_and_its_script():
     assert lm.logp("大", "會") == DocLM(base, "職工代表大會審議通過。職工代表大會閉幕。" * 5).logp("大", "會")
 
 
+def test_doc_successors_are_the_documents_own_next_characters_most_frequent_first():
+    base = CharLM()
+    lm = DocLM(base, "《工会法》、《劳动法》和《女工工作条例》。條例》" + "条例规定" * 3)
+    # normalised (條 reads as 条), counted over the whole document: 规 three times, 》 twice
+    assert lm.successors("例")[:2] == ["规", "》"]
+    assert lm.successors("條") == lm.successors("条")
+    assert lm.successors("甲") == []
+
+
 def test_models_are_cached_on_disk_and_a_broken_copy_is_rebuilt(tmp_path):
     from pipeline.lm import load_models
 
