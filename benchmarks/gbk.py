@@ -1,13 +1,14 @@
 """Benchmark of the GBK recovery: corrupt clean text, repair it, score it.
 
-    .venv/bin/python benchmarks/gbk.py --clean DIR [--seeds 1 2 3] [--families gbk]
+    .venv/bin/python benchmarks/gbk.py --clean DIR [--seeds 1 2 3] [--families gbk] [--rate R]
 
 For each seed: ``../shared/bench/corrupt.py`` writes corrupted copies of the clean
 ``.txt`` files (with ground truth), ``unionmine repair … --script keep`` repairs
 them, and ``../shared/bench/score_repair.py`` scores the repair.  Prints, per seed,
 the overall CER after repair, the share of misaligned-GBK instances recovered
 exactly (the clean span with six characters of clean context on each side found
-in the repaired text) and the score_repair recovery line; then the totals.
+in the repaired text) and the score_repair recovery line; then the totals (and the
+same exact count for the utf8_gbk and gbk_latin1 families when there are any).
 Throughput: ``--throughput FILE...`` times the ingestion of clean files with and
 without ``recover_misaligned_gbk`` and ``recover_chinese_mojibake``.
 """
@@ -50,9 +51,10 @@ def exact_recovery(truth: Path, repaired: Path, family: str) -> tuple[int, int, 
     return ok, tot, misses
 
 
-def run_seed(clean: Path, seed: int, families: list[str], work: Path, show: bool) -> dict:
+def run_seed(clean: Path, seed: int, families: list[str], work: Path, show: bool, rate: float = 1.0) -> dict:
     out, rep = work / f"c{seed}", work / f"r{seed}"
-    cmd = [PY, str(BENCH / "corrupt.py"), "--in", str(clean), "--out", str(out), "--seed", str(seed), "-q"]
+    cmd = [PY, str(BENCH / "corrupt.py"), "--in", str(clean), "--out", str(out), "--seed", str(seed), "-q",
+           "--rate", str(rate)]
     if families:
         cmd += ["--families", ",".join(families)]
     subprocess.run(cmd, check=True)
@@ -69,8 +71,10 @@ def run_seed(clean: Path, seed: int, families: list[str], work: Path, show: bool
     if show:
         for x in misses:
             print("   miss", x)
+    # the other Chinese mojibake families, instance by instance as well
+    other = {f: exact_recovery(out, rep, f)[:2] for f in ("utf8_gbk", "gbk_latin1")}
     return {"seed": seed, "cer": float(m.group(1)) if m else float("nan"), "gbk_ok": ok, "gbk_tot": tot,
-            "score": last, "families": fam_lines, "secs": secs}
+            "score": last, "families": fam_lines, "secs": secs, "other": other}
 
 
 def throughput(files: list[Path], repeat: int = 3) -> None:
@@ -100,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clean", type=Path, help="folder of clean UTF-8 .txt files")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--families", nargs="*", default=["gbk"], help="corrupt.py families ('default' for its default)")
+    ap.add_argument("--rate", type=float, default=1.0, help="corrupt.py --rate (damage multiplier)")
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--throughput", type=Path, nargs="*", help="clean files to time the ingestion on")
     a = ap.parse_args(argv)
@@ -109,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     fams = [] if a.families == ["default"] else a.families
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [run_seed(a.clean, s, fams, Path(tmp), a.show_misses) for s in a.seeds]
+        rows = [run_seed(a.clean, s, fams, Path(tmp), a.show_misses, a.rate) for s in a.seeds]
     print(f"families: {','.join(fams) or 'default'}")
     for r in rows:
         rate = r["gbk_ok"] / r["gbk_tot"] if r["gbk_tot"] else float("nan")
@@ -121,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     tot = sum(r["gbk_tot"] for r in rows)
     print(f"total: mean CER={sum(r['cer'] for r in rows) / len(rows):.4%} "
           f"gbk exact {ok}/{tot} ({ok / max(1, tot):.1%})")
+    for fam in ("utf8_gbk", "gbk_latin1"):
+        fo = sum(r["other"][fam][0] for r in rows)
+        ft = sum(r["other"][fam][1] for r in rows)
+        if ft:
+            print(f"       {fam} exact {fo}/{ft} ({fo / ft:.1%})")
     return 0
 
 
