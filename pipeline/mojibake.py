@@ -428,11 +428,18 @@ _COMMON = set("的一是在不了有和人这中大为上个国我以要他时�
               "們這個來會為國發於說對時樣經過還點從當與關開門間問題實現進動學應該沒織職權組設議黨紀辦")
 
 
+_CJK_RUN = re.compile(CJK_RE.pattern + "+")
+_COMMON_RUN = re.compile("[" + "".join(sorted(c for c in _COMMON if CJK_RE.match(c))) + "]+")
+
+
 def _common_share(text: str) -> float:
-    cjk = CJK_RE.findall(text)
-    if len(cjk) < 50:
+    """Share of the Chinese characters of ``text`` that are among the most common
+    ones.  This runs on every clean document, so it counts by deleting runs (two
+    substitutions in C) instead of listing characters."""
+    n = len(text) - len(_CJK_RUN.sub("", text))
+    if n < 50:
         return 1.0
-    return sum(1 for c in cjk if c in _COMMON) / len(cjk)
+    return (len(text) - len(_COMMON_RUN.sub("", text))) / n
 
 
 def _whole_file(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
