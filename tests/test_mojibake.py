@@ -173,3 +173,15 @@ def test_a_list_number_lost_to_gbk_continues_the_numbering(number, before, after
             f"\n({after})做好女职工工作，维护女职工权益。\n")
     new, reps = _fix(text, kit)
     assert "\n" + line + "\n" in new, [r.after for r in reps if r.after.startswith("(")]
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "004"])
+def test_common_share_counts_what_a_plain_count_counts(prefix):
+    from pipeline.lm import CJK_RE
+
+    text = _raw(prefix)
+    for s in (text[:4000], text.encode("gbk", "replace").decode("big5", "replace")[:4000]):
+        cjk = CJK_RE.findall(s)
+        want = sum(1 for c in cjk if c in mojibake._COMMON) / len(cjk)
+        assert mojibake._common_share(s) == pytest.approx(want, abs=1e-12)
+    assert mojibake._common_share("的工会" * 16) == 1.0  # under 50 Chinese characters: no verdict
