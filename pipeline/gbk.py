@@ -645,7 +645,8 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
     other = searcher.lm.other_script()  # the word model reads both scripts alike
     line_left = text[text.rfind("\n", 0, left_end) + 1:left_end]
-    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:], own)
+    eol = "\n" if horizon == line_end < len(text) else ""  # the word model sees the line end
+    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:] + eol, own)
                 + OTHER_SCRIPT * sum(1 for c in k[0] if c in other)
                 + UNPAIRED * unpaired_marks(line_left + k[0] + k[2] + obs[k[1]:]) for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])

@@ -33,6 +33,19 @@ def test_word_model_scores_a_best_segmentation(words):
     assert math.isfinite(words.score("□?§ abc 123"))
 
 
+def test_word_model_expects_a_mark_where_a_line_ends(words):
+    from pipeline import lm
+
+    # the 。 that ends a line is what lines do; leaving it out costs (常化\n for 常化。\n)
+    assert words.score("促进活动经常化。\n今年机关工会") > words.score("促进活动经常化\n今年机关工会") + 1
+    # inside a line the same 。 is an ordinary token, dearer than at the line end
+    assert words.score("经常化。\n") - words.score("经常化\n") > words.score("经常化。今年") - words.score("经常化今年")
+    # a line break is a token with a price of its own, not free
+    assert words.score("工会\n工作") == pytest.approx(
+        words.score("工会") + words.score("工作") + lm.NEWLINE_COST + math.log(1 - lm.LINE_END_MARKED))
+    assert lm.NEWLINE_COST < 0
+
+
 def test_document_words_raise_their_own_probability(words):
     text = "职代会审议通过。职代会闭幕。" * 20
     own = words.doc_words(text, 0.5)
