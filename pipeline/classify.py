@@ -63,13 +63,16 @@ class JiebaHolder:
     so a worker holds one jieba dictionary, not one per vectorizer.
     """
 
+    _cutter = None  # models pickled before the cutter existed load without it
+
     def __init__(self, terms: Sequence[tuple[str, int | None, str | None]] | None = None, tokenizer: Any = None):
         self.terms = tuple(terms) if terms is not None else read_userdict_terms(USERDICT_PATH)
         self._tokenizer = tokenizer
         self._added = tokenizer is None
+        self._cutter = None
 
     def __getstate__(self) -> dict:
-        return {"terms": self.terms, "_tokenizer": None, "_added": True}
+        return {"terms": self.terms, "_tokenizer": None, "_added": True, "_cutter": None}
 
     def __deepcopy__(self, memo) -> "JiebaHolder":
         return self  # read-only once built: sharing is safe and saves a dictionary per copy
@@ -82,6 +85,15 @@ class JiebaHolder:
                 self._tokenizer.add_word(word, freq, tag)
             self._added = True
         return self._tokenizer
+
+    def cutter(self):
+        """``lcut(text)``: the tokenizer's HMM-off cut, done by ``wordcut.DagCutter`` (same tokens, faster)."""
+        tk = self.get()
+        if self._cutter is None or self._cutter.tokenizer is not tk:
+            from .wordcut import DagCutter
+
+            self._cutter = DagCutter(tk)
+        return self._cutter
 
 
 class WordTokenizer:
@@ -123,7 +135,8 @@ class WordTokenizer:
             return list(self._memo[text])
         # HMM off: no guessed new words, so tokens depend only on the dictionaries (and it is faster)
         drop = _PUNCT.issuperset
-        words = [w for w in self.tokenizer.lcut(text, HMM=HMM) if not (drop(w) or w.isspace())]
+        cut = self.holder.cutter().lcut(text) if not HMM else self.tokenizer.lcut(text, HMM=True)
+        words = [w for w in cut if not (drop(w) or w.isspace())]
         if not words and self.empty_token:
             words = [self.empty_token]
         if short:
