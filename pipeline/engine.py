@@ -62,6 +62,9 @@ class DocResult:
     error: FileError | None = None
     document: dict | None = None
     repairs: list[dict] = field(default_factory=list)
+    #: the repairs.csv lines of this file, rendered by the worker (``tables.repair_csv``); ``repairs`` is
+    #: then empty.  A million repair dicts cost the parent more to receive, spool and re-read than to write.
+    repairs_csv: str | None = None
     articles: list[dict] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)
     text: str | None = None
@@ -142,6 +145,7 @@ class DocumentProcessor:
             if w.res.error is not None:
                 w.res.document = w.res.text = None
                 w.res.repairs, w.res.articles, w.res.items = [], [], []
+                w.res.repairs_csv = None
                 w.res.dedup = None
             w.res.cpu_seconds = w.cpu
         return [w.res for w in works]
@@ -271,7 +275,7 @@ def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings
     n_items = len(seg.items) if seg is not None else None
     row_fn = getattr(tables, "segmented_document_row", None)
     res.document = row_fn(seg) if (row_fn and seg is not None) else tables.document_row(doc, n_articles, n_items)
-    res.repairs = tables.repair_rows(doc)
+    res.repairs_csv = tables.repair_csv(doc)
     res.text = doc.text
     if seg is None:
         return

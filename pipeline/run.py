@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import operator
 import os
 import shutil
 import sys
@@ -534,6 +532,12 @@ class _CsvStream:
         if len(self.rows) >= 5000:
             self.flush()
 
+    def add_text(self, text: str) -> None:
+        """Lines already rendered by ``tables.csv_text`` (same columns), after the rows added before them."""
+        if text:
+            self.flush()
+            self.fh.write(text.encode("utf-8"))
+
     def flush(self) -> None:
         if self.columns is None:
             if not self.rows:
@@ -564,47 +568,8 @@ class _CsvStream:
         Path(self.tmp).unlink(missing_ok=True)
 
 
-_PLAIN = frozenset({str, int, bool, type(None)})  # written by the csv module as pandas writes them
-
-
-def _values(rows: list[dict], columns: list[str]) -> list:
-    """The rows as lists of cells in ``columns`` order, each cell as ``io.write_csv`` (pandas) writes it.
-
-    Fast path: every row has every column and every value is a plain str, int, bool, None or
-    non-NaN float, checked a column at a time in C (``itemgetter``, ``map``); otherwise ``_cell``
-    value by value (a million repair rows: 0.7 s instead of 1.2 s).
-    """
-    if len(columns) >= 2:
-        try:
-            values = list(map(operator.itemgetter(*columns), rows))
-        except KeyError:
-            values = None
-        if values is not None and all(_plain(col) for col in zip(*values)):
-            return values
-    return [[_cell(row.get(c)) for c in columns] for row in rows]
-
-
-def _plain(column: tuple) -> bool:
-    kinds = set(map(type, column))
-    if kinds <= _PLAIN:
-        return True
-    if kinds <= {float, int}:
-        return not any(map(math.isnan, column))
-    return False
-
-
-def _cell(value: Any) -> Any:
-    """A table value as ``io.write_csv`` (pandas) writes it: missing and NaN empty, numpy scalars as Python's."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool:
-        return value
-    if value is None:
-        return ""
-    if kind is float:
-        return "" if value != value else value
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):  # a numpy scalar
-        return _cell(value.item())
-    return value
+# the cell rules live with the columns (the workers render repairs.csv rows with them)
+_values, _cell = tables.csv_values, tables.csv_cell
 
 
 def _umask() -> int:
@@ -731,7 +696,10 @@ def _add_rows(streams: dict[str, "_CsvStream"], entry: Entry, res: DocResult, by
         articles = [_dup(r, "article_id", dup_map) for r in articles]
         items = [_dup(r, "item_id", dup_map) for r in items]
     streams["documents"].add([doc])
-    streams["repairs"].add(res.repairs)
+    if getattr(res, "repairs_csv", None) is not None:  # rendered by the worker
+        streams["repairs"].add_text(res.repairs_csv)
+    else:  # a result cached before rows were rendered there
+        streams["repairs"].add(res.repairs)
     streams["articles"].add(articles)
     streams["items"].add(items)
     return len(items)

@@ -312,3 +312,27 @@ def test_fast_and_careful_cell_paths_agree():
     missing = [{"a": "x", "c": 1.5}]
     assert _values(missing, cols) == [["x", "", 1.5]]
     assert [[_cell(v) for v in row] for row in _values(plain, cols)] == [["x", 1, 0.5], ["", True, 2]]
+
+
+def test_repair_lines_rendered_by_the_worker_are_the_rows_the_writer_would_write(tmp_path, raw_files, kit):
+    """Workers send repairs.csv lines as one string per file (``DocResult.repairs_csv``); a result cached
+    before that carries row dicts.  Both must give the same bytes, in order, mixed in one table."""
+    from pipeline import tables
+    from pipeline.ingest import ingest_bytes
+    from pipeline.run import _CsvStream
+
+    docs = [ingest_bytes(p.read_bytes(), p.name, kit) for p in raw_files[:3]]
+    assert sum(len(d.repairs) for d in docs) > 100
+    as_rows, mixed = tmp_path / "rows.csv", tmp_path / "mixed.csv"
+    a = _CsvStream(as_rows, list(tables.REPAIR_COLUMNS))
+    b = _CsvStream(mixed, list(tables.REPAIR_COLUMNS))
+    for i, d in enumerate(docs):
+        a.add(tables.repair_rows(d))
+        if i == 1:
+            b.add(tables.repair_rows(d))
+        else:
+            b.add_text(tables.repair_csv(d))
+    a.close()
+    b.close()
+    assert mixed.read_bytes() == as_rows.read_bytes()
+    assert as_rows.read_bytes().count(b"\n") > 100
