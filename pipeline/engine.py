@@ -416,6 +416,10 @@ class Engine:
         """One result per task; ``total_bytes`` (of all tasks, if known) sizes the batches."""
         raise NotImplementedError  # pragma: no cover - interface
 
+    #: ``submit(fn, *args) -> Future`` on idle workers of this machine (the statistics stage uses
+    #: them), or None where the work would only compete with this process (one worker) or runs elsewhere
+    submit: Callable[..., Future] | None = None
+
     def close(self) -> None:
         pass
 
@@ -506,6 +510,10 @@ class LocalEngine(Engine):
 
     def _submit(self, batch: list[Task]) -> Future:
         return self.pool.submit(_process_local, batch)
+
+    @property
+    def submit(self) -> Callable[..., Future] | None:  # type: ignore[override]
+        return self.pool.submit if self.n_workers > 1 else None
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

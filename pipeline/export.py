@@ -88,8 +88,14 @@ def _overview(raw: pd.DataFrame, frame: pd.DataFrame, config: Config) -> pd.Data
 
 
 def compute_tables(documents: pd.DataFrame | None, articles: pd.DataFrame | None, items: pd.DataFrame,
-                   config: Config | None = None, *, tokenizer=None) -> dict[str, pd.DataFrame]:
-    """Every statistics table, by name (the file stem under ``stats/``), in a fixed order."""
+                   config: Config | None = None, *, tokenizer=None, submit=None) -> dict[str, pd.DataFrame]:
+    """Every statistics table, by name (the file stem under ``stats/``), in a fixed order.
+
+    ``submit(fn, *args)`` (e.g. a process pool's ``submit``), if given, runs the chi-square tests and
+    the keyness and topic tables in other processes while this one computes the shares and pairwise
+    comparisons: ``unionmine run`` hands over its idle workers, so with two the statistics stage takes
+    about half as long.  The tables are the same either way (fixed seeds, same code).
+    """
     config = config or Config()
     raw = stats.attach_groups(documents, articles, items)
     frame = stats.select_items(raw, keep_duplicates=config.keep_duplicates,
@@ -99,21 +105,36 @@ def compute_tables(documents: pd.DataFrame | None, articles: pd.DataFrame | None
         warnings.warn("items: expected a primary_label column; found none, so only stats/overview is written; "
                       "classify the items first ('unionmine run' does)", stacklevel=2)
         return out
+    tests = _start(submit, _test_tables, frame, config)
+    words = _start(submit if tokenizer is None else None, _word_tables, frame, config, tokenizer)
     labels = config.labels
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # small cells are reported in chisq_tests.warning instead
         for by in stats.GROUPINGS:
             out[f"shares_by_{by}"] = stats.function_shares(frame, by, labels=labels, ci=config.ci_method)
-        tests = [stats.chi_square_test(frame, by, labels=labels, warn=False) for by in TESTED]
-    out["chisq_tests"] = pd.DataFrame([t.summary() for t in tests])
-    cells = [t.cells() for t in tests]
-    out["chisq_cells"] = pd.concat([c for c in cells if len(c)] or cells[:1], ignore_index=True)
     pairs = [stats.compare_all_pairs(frame, by, labels=labels) for by in PAIRWISE]
+    out.update(_finish(tests, _test_tables, frame, config))
     out["pairwise"] = pd.concat([p for p in pairs if len(p)] or pairs[:1], ignore_index=True)
+    out.update(_finish(words, _word_tables, frame, config, tokenizer))
+    return out
 
+
+def _test_tables(frame: pd.DataFrame, config: Config) -> dict[str, pd.DataFrame]:
+    """chisq_tests and chisq_cells."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tests = [stats.chi_square_test(frame, by, labels=config.labels, warn=False) for by in TESTED]
+    cells = [t.cells() for t in tests]
+    return {"chisq_tests": pd.DataFrame([t.summary() for t in tests]),
+            "chisq_cells": pd.concat([c for c in cells if len(c)] or cells[:1], ignore_index=True)}
+
+
+def _word_tables(frame: pd.DataFrame, config: Config, tokenizer=None) -> dict[str, pd.DataFrame]:
+    """The keyness and topic tables (jieba words of every counted item)."""
+    out: dict[str, pd.DataFrame] = {}
     tk = tokenizer or keyness.build_tokenizer()
     stop = keyness.load_stopwords(config.stopwords)
-    long = stats.label_long(frame, labels)
+    long = stats.label_long(frame, config.labels)
     tokens_by_item = dict(zip(frame["item_id"], keyness.tokenize(frame["text"], tk, stop)))
     long_tokens = [tokens_by_item[i] for i in long["item_id"]]
     item_tokens = [tokens_by_item[i] for i in frame["item_id"]]
@@ -127,6 +148,37 @@ def compute_tables(documents: pd.DataFrame | None, articles: pd.DataFrame | None
     if config.nmf_topics > 0:
         out["nmf_topics"] = keyness.nmf_topics(long, long_tokens, config.nmf_topics, top_n=n)
     return out
+
+
+def _start(submit, fn, *args):
+    """``fn(*args)`` handed to ``submit`` (a future), or None to compute it here when asked."""
+    if submit is None:
+        return None
+    try:
+        return submit(_recorded, fn, *args)
+    except Exception:  # a pool that cannot take work (closed, broken): compute it here
+        return None
+
+
+def _recorded(fn, *args):
+    """``fn(*args)`` in another process, and the warnings it raised there (to raise them here)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args)
+    return out, [(str(w.message), w.category) for w in caught]
+
+
+def _finish(future, fn, *args):
+    if future is not None:
+        try:
+            out, caught = future.result()
+        except Exception:  # the other process failed or died: the same computation here reports the cause
+            pass
+        else:
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=3)
+            return out
+    return fn(*args)
 
 
 # ------------------------------------------------------------------------------
@@ -216,11 +268,13 @@ def export_tables(in_dir: str | Path, out: str | Path | None = None, fmt: str = 
     return write_tables(tables, Path(out) if out is not None else o.folder / "stats", formats=(fmt,))
 
 
-def write_run_outputs(out_dir: str | Path, config: Config | None = None) -> list[Path]:
-    """What ``unionmine run`` calls: OUT/stats/*.csv and *.parquet, and OUT/figures/ with ``plots``."""
+def write_run_outputs(out_dir: str | Path, config: Config | None = None, submit=None) -> list[Path]:
+    """What ``unionmine run`` calls: OUT/stats/*.csv and *.parquet, and OUT/figures/ with ``plots``.
+
+    ``submit``: see ``compute_tables``."""
     config = config or Config()
     o = load_outputs(out_dir, item_columns=STATS_ITEM_COLUMNS)
-    tables = compute_tables(o.documents, o.articles, o.items, config)
+    tables = compute_tables(o.documents, o.articles, o.items, config, submit=submit)
     written = write_tables(tables, Path(out_dir) / "stats")
     if config.plots:
         from .plot import write_figures

@@ -301,6 +301,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
     total = sum(_size(f.path) for f in inputs)
     progress = _Progress(total, len(inputs), config.progress)
     engine = None
+    engine_kept = False  # a pool kept for the statistics stage, closed at the end
     try:
         # 1. hash every file (streaming), take cached results, note same-bytes files
         t = time.perf_counter()
@@ -362,6 +363,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
             manifest.stage("documents_wall").seconds += time.perf_counter() - t
+            engine_kept = engine.submit is not None and not result.stopped
     except BaseException:  # no half-written table, no spool left behind
         if writer is not None:
             writer.abort()
@@ -369,10 +371,8 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         raise
     finally:
         progress.close()
-        if engine is not None:
-            t = time.perf_counter()
-            engine.close()
-            manifest.stage("stop_engine").seconds += time.perf_counter() - t
+        if engine is not None and not engine_kept:
+            _stop(engine, manifest)
 
     try:
         manifest.counts = _counts(ledger, result)
@@ -390,7 +390,8 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             manifest.stage("write").seconds += writer.write_seconds
             manifest.stage("finish_tables").seconds += time.perf_counter() - t
             t = time.perf_counter()
-            _statistics(out_dir, config, result, manifest, classifier is not None)
+            _statistics(out_dir, config, result, manifest, classifier is not None,
+                        engine.submit if engine_kept else None)
             if config.cache and not store.temporary:
                 manifest.cache["pruned"] = store.prune(e.key for e in ledger if e.key)
             manifest.counts["items"] = result.n_items
@@ -408,10 +409,18 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         manifest.errors = all_errors
         manifest.write(out_dir / "run.json")
     finally:
+        if engine_kept:
+            _stop(engine, manifest)
         if writer is not None:
             writer.abort()  # a no-op once the tables are closed
         store.close()
     return result
+
+
+def _stop(engine, manifest: Manifest) -> None:
+    t = time.perf_counter()
+    engine.close()
+    manifest.stage("stop_engine").seconds += time.perf_counter() - t
 
 
 def _size(path: Path) -> int:
@@ -762,14 +771,16 @@ def _warm_statistics() -> bool:
     return True
 
 
-def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Manifest, labelled: bool) -> None:
-    """The statistics stage on the written tables (when it exists in this checkout)."""
+def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Manifest, labelled: bool,
+                submit=None) -> None:
+    """The statistics stage on the written tables (when it exists in this checkout); ``submit``: the
+    engine's idle workers, which compute part of it (``export.compute_tables``)."""
     write_stats = optional_stage("export", "write_run_outputs")
     if write_stats is None or not result.n_items or not labelled:
         return
     t = time.perf_counter()
     try:
-        write_stats(out_dir, config)
+        write_stats(out_dir, config, submit=submit) if submit is not None else write_stats(out_dir, config)
     except Exception as e:  # statistics failing must not lose the tables already written
         result.run_errors.append(FileError(str(out_dir / "stats"), "statistics", "internal",
                                        f"{out_dir / 'stats'}: expected the statistics tables; found "

@@ -172,3 +172,43 @@ def test_statistics_read_only_the_columns_they_use(run_dir):
     assert list(a) == list(b)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_tables_computed_in_other_processes_are_the_same(tables):
+    """``unionmine run`` hands its idle workers part of the statistics: same tables, same order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            remote = export.compute_tables(*synthetic_tables(), Config(nmf_topics=1, top_terms=5),
+                                           submit=pool.submit)
+    assert list(remote) == list(tables)
+    for name in tables:
+        pd.testing.assert_frame_equal(remote[name], tables[name], check_exact=True, obj=name)
+
+
+def test_warnings_raised_in_another_process_are_raised_here():
+    class Done:
+        def __init__(self, value):
+            self.value = value
+
+        def result(self):
+            return self.value
+
+    def submit(fn, *args):
+        return Done(fn(*args))  # what a pool would return, computed here
+
+    def warns(x):
+        warnings.warn(f"items: {x} item(s) have no primary_label", UserWarning)
+        return {"t": x}
+
+    fut = export._start(submit, warns, 3)
+    with pytest.warns(UserWarning, match="3 item"):
+        assert export._finish(fut, warns, 3) == {"t": 3}
+
+    def broken(fn, *args):
+        raise RuntimeError("pool closed")
+
+    assert export._start(broken, warns, 1) is None  # computed here instead
