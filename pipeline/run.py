@@ -359,7 +359,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                 if writer is not None:
                     writer.advance(res)
                 if not warmed and engine.n_workers > 1:  # the parent waits on the workers: prepare meanwhile
-                    warmed = _warm_statistics()
+                    warmed = _warm_statistics(jieba_here=engine.submit is None)
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
             manifest.stage("documents_wall").seconds += time.perf_counter() - t
@@ -752,9 +752,10 @@ def _mark_same_as(first: DocResult, articles: list[dict], items: list[dict]) -> 
     return mark(articles, first.articles, "article_id"), mark(items, first.items, "item_id")
 
 
-def _warm_statistics() -> bool:
+def _warm_statistics(jieba_here: bool = True) -> bool:
     """Load what the statistics stage needs (statsmodels, scipy.stats, jieba's dictionary: about 1.5 s)
-    while the workers run, instead of after them."""
+    while the workers run, instead of after them.  jieba's dictionary (0.6 s, 80 MB) only when the
+    keyness tables will be computed in this process, not by the pool's workers."""
     import importlib
 
     for name in ("statsmodels.stats.proportion", "statsmodels.stats.multitest", "scipy.stats", "pipeline.export"):
@@ -765,7 +766,8 @@ def _warm_statistics() -> bool:
     try:
         from .rules import new_jieba_tokenizer
 
-        new_jieba_tokenizer()  # reads jieba's dictionary once for this process
+        if jieba_here:
+            new_jieba_tokenizer()  # reads jieba's dictionary once for this process
     except Exception:  # pragma: no cover - the statistics stage reports its own problems
         pass
     return True
