@@ -126,15 +126,20 @@ class CharLM:
         """Normalised characters that follow ``p`` inside jieba's words, most frequent first."""
         table = self.__dict__.get("_succ_lists")
         if table is None:
-            groups: dict[str, list[tuple[int, str]]] = {}
-            for k, v in self.bi.items():
-                groups.setdefault(k[0], []).append((v, k[1]))
-            table = {a: [c for _, c in sorted(lst, reverse=True)[:400]] for a, lst in groups.items()}
-            self._succ_lists = table
+            table = self._succ_lists = _successor_lists(self.bi, 400)
         return table.get(self.norm(p), [])
 
     def common_chars(self, n: int) -> list[str]:
         return [c for c, _ in self.uni.most_common(n)]
+
+
+def _successor_lists(bigrams: dict[str, int], limit: int | None = None) -> dict[str, list[str]]:
+    """For each first character of ``bigrams``, the second characters, most frequent first
+    (ties: the later character first), at most ``limit`` of them."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for k, v in bigrams.items():
+        groups.setdefault(k[0], []).append((v, k[1]))
+    return {a: [c for _, c in sorted(lst, reverse=True)[:limit]] for a, lst in groups.items()}
 
 
 class DocLM:
@@ -162,11 +167,7 @@ class DocLM:
         """Normalised characters that follow ``p`` in this document, most frequent first."""
         table = self.__dict__.get("_succ_lists")
         if table is None:
-            groups: dict[str, list[tuple[int, str]]] = {}
-            for k, v in self.bi.items():
-                groups.setdefault(k[0], []).append((v, k[1]))
-            table = {a: [c for _, c in sorted(lst, reverse=True)] for a, lst in groups.items()}
-            self._succ_lists = table
+            table = self._succ_lists = _successor_lists(self.bi)
         return table.get(self.base.norm(p), [])
 
     def other_script(self) -> frozenset[str]:
