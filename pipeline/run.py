@@ -392,6 +392,9 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             t = time.perf_counter()
             _statistics(out_dir, config, result, manifest, classifier is not None,
                         engine.submit if engine_kept else None)
+            if engine_kept:
+                engine_kept = False
+                _stop(engine, manifest)
             if config.cache and not store.temporary:
                 manifest.cache["pruned"] = store.prune(e.key for e in ledger if e.key)
             manifest.counts["items"] = result.n_items
@@ -409,7 +412,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         manifest.errors = all_errors
         manifest.write(out_dir / "run.json")
     finally:
-        if engine_kept:
+        if engine_kept:  # something failed before the statistics were done
             _stop(engine, manifest)
         if writer is not None:
             writer.abort()  # a no-op once the tables are closed

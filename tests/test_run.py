@@ -77,6 +77,10 @@ def test_tables_are_byte_identical_with_one_and_two_workers(corpus, tmp_path):
     r2 = run_corpus([corpus], two, Config(workers=2, cache=False))
     assert _manifest(two)["engine"] == {"name": "local", "workers": 2, "scheduler": None}
     assert not r2.failed
+    import multiprocessing
+
+    # the pool did part of the statistics, then was shut down: no worker outlives the run
+    assert "stop_engine" in _manifest(two)["stages"] and not multiprocessing.active_children()
     for name in TABLES:
         assert (one / name).read_bytes() == (two / name).read_bytes(), f"{name} differs between 1 and 2 workers"
     stats_one = sorted(p.relative_to(one) for p in (one / "stats").rglob("*") if p.is_file())
