@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import pandas as pd
 
@@ -562,7 +562,7 @@ class _CsvStream:
             writer = csv.writer(buf, lineterminator="\n")
             if not self.header_written:
                 writer.writerow(self.columns)
-            writer.writerows(_values(self.rows, self.columns))
+            writer.writerows(tables.csv_values(self.rows, self.columns))
             self.fh.write(buf.getvalue().encode("utf-8"))
             self.header_written = True
         self.rows = []
@@ -578,10 +578,6 @@ class _CsvStream:
     def abort(self) -> None:
         self.fh.close()
         Path(self.tmp).unlink(missing_ok=True)
-
-
-# the cell rules live with the columns (the workers render repairs.csv rows with them)
-_values, _cell = tables.csv_values, tables.csv_cell
 
 
 def _umask() -> int:

@@ -306,7 +306,7 @@ def test_table_cells_are_written_as_pandas_writes_them(tmp_path):
 
 
 def test_fast_and_careful_cell_paths_agree():
-    from pipeline.run import _cell, _values
+    from pipeline.tables import csv_cell as _cell, csv_values as _values
 
     cols = ["a", "b", "c"]
     plain = [{"a": "x", "b": 1, "c": 0.5}, {"a": None, "b": True, "c": 2}]
