@@ -295,7 +295,8 @@ class Searcher:
                         keep.append(c)
                         seen.add(c[0])
             cands = keep
-        scored = [(lm.logp3(pp, prev, c[0]) + _symbol_penalty(c[0]), c) for c in cands]
+        logps = lm.logp3_many(pp, prev, [c[0] for c in cands])
+        scored = [(lp + _symbol_penalty(c[0]), c) for lp, c in zip(logps, cands)]
         scored.sort(key=lambda x: -x[0])
         return scored
 

@@ -251,21 +251,30 @@ class DocLM:
 
     def logp3(self, pp: str, prev: str, ch: str) -> float:
         """log P(ch | pp prev): the document's own trigrams over ``logp``."""
-        key = pp + prev + ch
-        r = self._cache3.get(key)
-        if r is not None:
-            return r
+        return self.logp3_many(pp, prev, (ch,))[0]
+
+    def logp3_many(self, pp: str, prev: str, chars) -> list[float]:
+        """``logp3(pp, prev, ch)`` for each ``ch``: the context is worked out once (the
+        GBK search scores a few dozen candidates after the same two characters)."""
+        cache3 = self._cache3
+        pre = pp + prev
         base = self.base
         ctx = base.norm(pp) + base.norm(prev)
-        o2 = self.out2.get(ctx, 0)
-        if not o2 or not TRI_WEIGHT:
-            r = self.logp(prev, ch)
-        else:
-            lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0))
-            p3 = self.tri.get(ctx + base.norm(ch), 0) / o2
-            r = math.log(lam * p3 + (1 - lam) * math.exp(self.logp(prev, ch)))
-        self._cache3[key] = r
-        return r
+        o2 = self.out2.get(ctx, 0) if TRI_WEIGHT else 0
+        lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0)) if o2 else 0.0
+        out = []
+        for ch in chars:
+            key = pre + ch
+            r = cache3.get(key)
+            if r is None:
+                if not o2:
+                    r = self.logp(prev, ch)
+                else:
+                    p3 = self.tri.get(ctx + base.norm(ch), 0) / o2
+                    r = math.log(lam * p3 + (1 - lam) * math.exp(self.logp(prev, ch)))
+                cache3[key] = r
+            out.append(r)
+        return out
 
     def score(self, prev: str, text: str) -> float:
         s = 0.0
