@@ -559,10 +559,9 @@ class _CsvStream:
             # the csv module, as pandas' to_csv uses it (minimal quoting, "\n"), without building a
             # DataFrame first: repairs.csv has a row per widened comma, and this was half the writing
             buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
             if not self.header_written:
-                writer.writerow(self.columns)
-            writer.writerows(tables.csv_values(self.rows, self.columns))
+                csv.writer(buf, lineterminator="\n").writerow(self.columns)
+            buf.write(tables.csv_text(self.rows, self.columns))
             self.fh.write(buf.getvalue().encode("utf-8"))
             self.header_written = True
         self.rows = []
