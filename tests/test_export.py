@@ -179,11 +179,16 @@ def test_tables_computed_in_other_processes_are_the_same(tables):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    sent = []
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        def submit(fn, *args):
+            sent.append(args[0].__name__)
+            return pool.submit(fn, *args)
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            remote = export.compute_tables(*synthetic_tables(), Config(nmf_topics=1, top_terms=5),
-                                           submit=pool.submit)
+            remote = export.compute_tables(*synthetic_tables(), Config(nmf_topics=1, top_terms=5), submit=submit)
+    assert sent == ["_test_tables", "_word_tables"], "the tests and the word tables go to the pool"
     assert list(remote) == list(tables)
     for name in tables:
         pd.testing.assert_frame_equal(remote[name], tables[name], check_exact=True, obj=name)
