@@ -66,7 +66,8 @@ def test_words_added_later_are_seen():
 def test_word_tokenizer_uses_the_cutter_and_drops_punctuation():
     holder = JiebaHolder()
     tok = WordTokenizer(holder=holder)
+    assert holder._cutter is None
     words = tok("（一）深化职代会制度，推进工资集体协商。")
-    assert holder.cutter().tokenizer is holder.get()
+    assert holder._cutter is not None and holder._cutter.tokenizer is holder.get(), "the tokenizer cut with it"
     assert "职代会" in words and "工资集体协商" in words
     assert not set(words) & set("（），。")
