@@ -61,10 +61,9 @@ class DocResult:
     n_bytes: int
     error: FileError | None = None
     document: dict | None = None
-    repairs: list[dict] = field(default_factory=list)
-    #: the repairs.csv lines of this file, rendered by the worker (``tables.repair_csv``); ``repairs`` is
-    #: then empty.  A million repair dicts cost the parent more to receive, spool and re-read than to write.
-    repairs_csv: str | None = None
+    #: the repairs.csv lines of this file (no header), rendered by the worker (``tables.repair_csv``):
+    #: a million repair dicts cost the parent more to receive, spool and re-read than to write
+    repairs_csv: str = ""
     articles: list[dict] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)
     text: str | None = None
@@ -144,8 +143,7 @@ class DocumentProcessor:
                 w.cpu += time.process_time() - cpu0
             if w.res.error is not None:
                 w.res.document = w.res.text = None
-                w.res.repairs, w.res.articles, w.res.items = [], [], []
-                w.res.repairs_csv = None
+                w.res.repairs_csv, w.res.articles, w.res.items = "", [], []
                 w.res.dedup = None
             w.res.cpu_seconds = w.cpu
         return [w.res for w in works]

@@ -703,10 +703,7 @@ def _add_rows(streams: dict[str, "_CsvStream"], entry: Entry, res: DocResult, by
         articles = [_dup(r, "article_id", dup_map) for r in articles]
         items = [_dup(r, "item_id", dup_map) for r in items]
     streams["documents"].add([doc])
-    if getattr(res, "repairs_csv", None) is not None:  # rendered by the worker
-        streams["repairs"].add_text(res.repairs_csv)
-    else:  # a result cached before rows were rendered there
-        streams["repairs"].add(res.repairs)
+    streams["repairs"].add_text(res.repairs_csv)
     streams["articles"].add(articles)
     streams["items"].add(items)
     return len(items)
@@ -780,7 +777,7 @@ def _statistics(out_dir: Path, config: Config, result: RunResult, manifest: Mani
         return
     t = time.perf_counter()
     try:
-        write_stats(out_dir, config, submit=submit) if submit is not None else write_stats(out_dir, config)
+        write_stats(out_dir, config, submit=submit)
     except Exception as e:  # statistics failing must not lose the tables already written
         result.run_errors.append(FileError(str(out_dir / "stats"), "statistics", "internal",
                                        f"{out_dir / 'stats'}: expected the statistics tables; found "

@@ -26,7 +26,7 @@ def _tasks() -> list[Task]:
 
 
 def _comparable(r: DocResult):
-    return (r.doc_id, r.error, r.document, r.repairs, r.repairs_csv, r.articles, r.items, r.text)
+    return (r.doc_id, r.error, r.document, r.repairs_csv, r.articles, r.items, r.text)
 
 
 def test_processor_turns_bytes_into_rows():

@@ -319,13 +319,13 @@ def test_fast_and_careful_cell_paths_agree():
 
 
 def test_repair_lines_rendered_by_the_worker_are_the_rows_the_writer_would_write(tmp_path, raw_files, kit):
-    """Workers send repairs.csv lines as one string per file (``DocResult.repairs_csv``); a result cached
-    before that carries row dicts.  Both must give the same bytes, in order, mixed in one table."""
+    """Workers send repairs.csv lines as one string per file (``DocResult.repairs_csv``): the same bytes
+    as writing the row dicts, and ``add_text`` keeps its place after rows still buffered."""
     from pipeline import tables
     from pipeline.ingest import ingest_bytes
     from pipeline.run import _CsvStream
 
-    docs = [ingest_bytes(p.read_bytes(), p.name, kit) for p in raw_files[:3]]
+    docs = [ingest_bytes(p.read_bytes(), p.name, kit=kit) for p in raw_files[:3]]
     assert sum(len(d.repairs) for d in docs) > 100
     as_rows, mixed = tmp_path / "rows.csv", tmp_path / "mixed.csv"
     a = _CsvStream(as_rows, list(tables.REPAIR_COLUMNS))

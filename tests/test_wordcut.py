@@ -26,7 +26,7 @@ def test_every_line_of_the_samples(tk, cutter, raw_files, kit):
     for p in raw_files:
         raw = p.read_bytes()
         lines += raw.decode("utf-8", "replace").splitlines()  # damaged: pinyin, mojibake, ASCII marks
-        lines += ingest_bytes(raw, p.name, kit).text.splitlines()  # repaired, as items are cut
+        lines += ingest_bytes(raw, p.name, kit=kit).text.splitlines()  # repaired, as items are cut
     assert len(lines) > 500
     differ = [line for line in lines if cutter.lcut(line) != tk.lcut(line, HMM=False)]
     assert differ == []
