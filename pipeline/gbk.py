@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .lm import CJK_RE, OTHER_SCRIPT, DocLM, WordLM, models
+from .lm import CJK_RE, OTHER_SCRIPT, CharArrays, DocLM, WordLM, models
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ingest import Edit, Toolkit
@@ -78,6 +78,9 @@ READING_MISFIT = -10.0  # a '?(reading)' end whose character cannot have that re
 # them only, so enough of them that what follows (维 before 护) can decide
 FINISH_EXPANSION = 24
 TERMINAL_EXPANSION = 4  # the same for a character whose trail is the ASCII byte that ends a run
+#: the longest ranking any caller asks of ``Searcher._best``
+TOP = max(PER_EXPANSION, DROP_EXPANSION, FINISH_EXPANSION, TERMINAL_EXPANSION)
+VECTOR_MIN = 24       # candidates from which the ranking is computed on arrays
 PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
 RESCORE = 200         # best distinct readings rescored with the word model
@@ -191,16 +194,18 @@ class Searcher:
     """The search over one document's runs: its models, and what it has computed."""
 
     def __init__(self, tables: Tables, lm: DocLM, common: list[tuple[int, int, str]], readings,
-                 words: WordLM, own_words: dict[str, float]):
+                 words: WordLM, own_words: dict[str, float], sets: dict | None = None,
+                 static: dict | None = None):
         self.t = tables
         self.lm = lm
         self.common = common
         self.readings = readings
         self.words = words                     # the word model that rescores finished readings
         self.own_words = own_words             # the document's own words in it (``WordLM.doc_words``)
-        self._sets: dict[tuple, list] = {}     # candidate sets by key
+        self._sets = {} if sets is None else sets        # candidate sets by key (for the process)
+        self._static = {} if static is None else static  # their arrays (``_static_arrays``)
         self._memo: dict[tuple, list] = {}     # ranked candidates by (set, context)
-        self._ranked: dict[tuple, tuple] = {}  # candidate sets sorted by how common, by key
+        self._feats: dict[tuple, tuple] = {}   # (features, rank, order by rank) of sets, by key
         self.eol = False                       # a newline follows the observed stretch
 
     # -- candidate characters for a pending lead and a trail -----------------------
@@ -262,10 +267,11 @@ class Searcher:
     def _best(self, h: Hyp, cset: tuple[tuple, list], k: int = PER_EXPANSION):
         """The ``k`` best candidates of the set ``cset`` after ``h``'s text, scored in
         context.  The ranking depends only on the set and the two characters before
-        it, so it is computed once per document for each such triple."""
+        it (only on the last one where the document has no trigram after both), so
+        it is computed once per document for each such triple (or pair)."""
         prev = h.out[-1] if h.out else self.left
         pp = h.out[-2] if len(h.out) >= 2 else (self.left if h.out else self.left2)
-        memo_key = (cset[0], pp, prev)
+        memo_key = (cset[0], pp if self.lm.has_trigrams(pp, prev) else None, prev)
         scored = self._memo.get(memo_key)
         if scored is None:
             scored = self._rank_in_context(h.kind, cset, pp, prev)
@@ -274,31 +280,80 @@ class Searcher:
 
     def _rank_in_context(self, kind: str, cset: tuple[tuple, list], pp: str, prev: str) -> list:
         lm = self.lm
-        cands = cset[1]
+        key, cands = cset
         limit = PRESELECT if kind == "L" else POOL_PRESELECT
+        if len(cands) < VECTOR_MIN:
+            logps = lm.logp3_many(pp, prev, [c[0] for c in cands])
+            scored = [(lp + _symbol_penalty(c[0]), c) for lp, c in zip(logps, cands)]
+            scored.sort(key=lambda x: -x[0])
+            return scored
+        static, pen, by_norm = self._static_arrays(key, cands)
+        got = self._feats.get(key)
+        if got is None:
+            feats, rank = lm.features(static)
+            got = self._feats[key] = (feats, rank.tolist(), None)
+        feats, rank, order = got
+        keep: list[int] | range = range(len(cands))
         if len(cands) > limit:
             # the most common candidates, plus those that follow ``prev`` in jieba's words
-            ranked = self._ranked.get(cset[0])
-            if ranked is None:
-                by_norm: dict[str, list] = {}
-                for c in cands:
-                    by_norm.setdefault(lm.base.norm(c[0]), []).append(c)
-                ranked = (sorted(cands, key=lambda c: -lm.rank(c[0])), by_norm)
-                self._ranked[cset[0]] = ranked
-            keep = ranked[0][:limit]
-            seen = {c[0] for c in keep}
-            by_norm = ranked[1]
+            if order is None:
+                order = sorted(range(len(cands)), key=lambda i: -rank[i])
+                self._feats[key] = (feats, rank, order)
+            keep = order[:limit]
+            seen = {cands[i][0] for i in keep}
             # (and those that follow it in the document: 例》 in a report that cites 《…条例》)
             for sc in [*lm.base.successors(prev)[:200], *lm.successors(prev)[:DOC_SUCCESSORS]]:
-                for c in by_norm.get(sc, ()):
-                    if c[0] not in seen:
-                        keep.append(c)
-                        seen.add(c[0])
-            cands = keep
-        logps = lm.logp3_many(pp, prev, [c[0] for c in cands])
-        scored = [(lp + _symbol_penalty(c[0]), c) for lp, c in zip(logps, cands)]
+                for i in by_norm.get(sc, ()):
+                    if cands[i][0] not in seen:
+                        keep.append(i)
+                        seen.add(cands[i][0])
+        return self._rank_vector(cands, keep, pp, prev, feats, pen)
+
+    def _static_arrays(self, key: tuple, cands: list) -> tuple:
+        """A candidate set's arrays that do not depend on the document (kept for the
+        process): ``lm.CharArrays``, symbol penalties, indices by normalised form."""
+        got = self._static.get(key)
+        if got is None:
+            import numpy as np
+
+            chars = [c[0] for c in cands]
+            by_norm: dict[str, list[int]] = {}
+            for i, c in enumerate(chars):
+                by_norm.setdefault(self.lm.base.norm(c), []).append(i)
+            got = self._static[key] = (CharArrays(self.lm.base, chars),
+                                       np.array([_symbol_penalty(c) for c in chars]), by_norm)
+        return got
+
+    def _rank_vector(self, cands: list, keep, pp: str, prev: str, feats: tuple, pen) -> list:
+        """The ranking of ``keep``: the bigram probabilities at once
+        (``DocLM.probs``), a shortlist of the best by an approximate score, then
+        the exact scores of the shortlist, sorted as the scalar path sorts them
+        (so the same list, cut at ``TOP``)."""
+        import numpy as np
+
+        lm = self.lm
+        if len(keep) != len(cands):
+            at = np.asarray(keep)
+            feats = tuple(a[at] for a in feats)
+            pen = pen[at]
+        prob = lm.probs(prev, feats)
+        tri = lm.has_trigrams(pp, prev)
+        approx = (lm.approx_logp3(pp, prev, feats, prob) if tri else np.log(prob)) + pen
+        if len(approx) > TOP:
+            # every candidate that the exact scores could put in the top TOP
+            cut = np.partition(approx, len(approx) - TOP)[len(approx) - TOP] - 1e-6
+            short = np.flatnonzero(approx >= cut).tolist()
+        else:
+            short = range(len(approx))
+        pens = pen.tolist()
+        if tri:
+            logps = lm.logp3_many(pp, prev, [cands[keep[j]][0] for j in short])
+        else:
+            probs = prob.tolist()
+            logps = [math.log(probs[j]) for j in short]
+        scored = [(lp + pens[j], cands[keep[j]]) for lp, j in zip(logps, short)]
         scored.sort(key=lambda x: -x[0])
-        return scored
+        return scored[:TOP]
 
     # -- the beam ------------------------------------------------------------------
     def run(self, left: str, start: Hyp, obs: str, suffix_after, prefix=None,
@@ -572,7 +627,8 @@ def _searcher(text: str, starts: list[int], kit: "Toolkit") -> Searcher:
     common = kit.get("gbk_common", lambda: _common(kit))
     clean = _clean_parts(text, starts)
     return Searcher(tables, DocLM(chars, clean), common, readings,  # type: ignore[arg-type]
-                    words, words.doc_words(clean, DOC_WORDS))
+                    words, words.doc_words(clean, DOC_WORDS), kit.get("gbk_sets", dict),
+                    kit.get("gbk_set_arrays", dict))
 
 
 def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float) -> Found | None:

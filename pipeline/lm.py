@@ -132,6 +132,72 @@ class CharLM:
     def common_chars(self, n: int) -> list[str]:
         return [c for c, _ in self.uni.most_common(n)]
 
+    def bigram_array(self) -> tuple:
+        """The bigram counts as sorted integer keys and their counts (``pair_key``),
+        for looking up many pairs at once (``DocLM.probs``); built on first use."""
+        got = self.__dict__.get("_bi_array")
+        if got is None:
+            got = self._bi_array = _pair_arrays(self.bi)
+        return got
+
+
+class CharArrays:
+    """What the models know of a list of characters regardless of the document, as
+    arrays (``DocLM.features`` adds the document's part): code points raw and
+    normalised, CJK flags, jieba's unigram probability, the marks' prior share."""
+
+    def __init__(self, base: CharLM, chars: list[str]):
+        import numpy as np
+
+        norms = [base.norm(c) for c in chars]
+        n = len(chars)
+        self.ords = np.fromiter((ord(c) for c in chars), dtype=np.int64, count=n)
+        self.nords = np.fromiter((ord(c) for c in norms), dtype=np.int64, count=n)
+        self.raw_cjk = np.fromiter((bool(CJK_RE.match(c)) for c in chars), dtype=bool, count=n)
+        self.cjk = np.fromiter((bool(CJK_RE.match(c)) for c in norms), dtype=bool, count=n)
+        self.pbase = np.fromiter((base.p_uni(c) for c in norms), dtype=np.float64, count=n)
+        self.prior = np.fromiter((_PUNCT_PRIOR.get(c, 1e-4) for c in norms), dtype=np.float64, count=n)
+        self.clause = np.fromiter((c in _CLAUSE for c in norms), dtype=bool, count=n)
+
+
+#: bits of a code point in the integer key of a character pair (``pair_key``)
+_CP_BITS = 21
+
+
+def pair_keys(first: str, seconds):
+    """Integer keys of the pairs (``first``, s) for the code points ``seconds``."""
+    return (ord(first) << _CP_BITS) | seconds
+
+
+def _key(chars: str) -> int:
+    """The integer key of two or three characters (their code points side by side)."""
+    k = 0
+    for c in chars:
+        k = (k << _CP_BITS) | ord(c)
+    return k
+
+
+def _pair_arrays(bigrams: dict[str, int]) -> tuple:
+    """Sorted integer keys (``_key``) of character pairs or triples, and their counts."""
+    import numpy as np
+
+    keys = np.fromiter((_key(k) for k in bigrams), dtype=np.int64, count=len(bigrams))
+    counts = np.fromiter(bigrams.values(), dtype=np.float64, count=len(bigrams))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], counts[order]
+
+
+def _lookup(arrays: tuple, keys):
+    """The counts of ``keys`` in ``arrays`` (``_pair_arrays``), 0 for absent keys."""
+    import numpy as np
+
+    table, counts = arrays
+    if not len(table):
+        return np.zeros(len(keys))
+    at = np.searchsorted(table, keys)
+    at[at == len(table)] = 0
+    return np.where(table[at] == keys, counts[at], 0.0)
+
 
 def _successor_lists(bigrams: dict[str, int], limit: int | None = None) -> dict[str, list[str]]:
     """For each first character of ``bigrams``, the second characters, most frequent first
@@ -159,6 +225,7 @@ class DocLM:
         self.n = max(1, len(seq))
         self._cache: dict[str, float] = {}
         self._cache3: dict[str, float] = {}
+        self._has3: dict[str, bool] = {}
         self._ctx: dict[str, tuple] = {}     # per previous character
         self._char: dict[str, tuple] = {}    # per candidate character
         self._rank: dict[str, float] = {}
@@ -208,6 +275,32 @@ class DocLM:
             return 0.7 * pd + 0.3 * _PUNCT_PRIOR.get(c, 1e-4) + 1e-7
         return 0.5 * pb + 0.5 * pd + 1e-8
 
+    def _context(self, prev: str) -> tuple:
+        """What ``logp`` needs of the previous character (kept per character)."""
+        ctx = self._ctx.get(prev)
+        if ctx is None:
+            base = self.base
+            p = base.norm(prev)
+            od = self.out.get(p, 0)
+            lam_d = od / (od + 2.0 * self.succ.get(p, 0)) if od else 0.0
+            ob = base.out.get(p, 0)
+            lam_b = ob / (ob + JIEBA_K * base.succ.get(p, 0)) if ob else 0.0
+            ctx = (p, od, lam_d, ob, lam_b, p in _CLAUSE)
+            self._ctx[prev] = ctx
+        return ctx
+
+    def _char_info(self, ch: str) -> tuple:
+        """What ``logp`` needs of the predicted character (kept per character)."""
+        cc = self._char.get(ch)
+        if cc is None:
+            c = self.base.norm(ch)
+            # script: a character the document never uses, whose normalised form it
+            # does use, is probably the other script's twin (会 in a 會 document)
+            twin = ch not in self.raw and bool(CJK_RE.match(ch)) and bool(self.uni.get(c, 0))
+            cc = (c, self.p_uni(c), c in _CLAUSE, twin)
+            self._char[ch] = cc
+        return cc
+
     def logp(self, prev: str, ch: str) -> float:
         """log P(ch | prev) on raw characters."""
         key = prev + ch
@@ -217,22 +310,11 @@ class DocLM:
         base = self.base
         ctx = self._ctx.get(prev)
         if ctx is None:
-            p = base.norm(prev)
-            od = self.out.get(p, 0)
-            lam_d = od / (od + 2.0 * self.succ.get(p, 0)) if od else 0.0
-            ob = base.out.get(p, 0)
-            lam_b = ob / (ob + JIEBA_K * base.succ.get(p, 0)) if ob else 0.0
-            ctx = (p, od, lam_d, ob, lam_b, p in _CLAUSE)
-            self._ctx[prev] = ctx
+            ctx = self._context(prev)
         p, od, lam_d, ob, lam_b, p_clause = ctx
         cc = self._char.get(ch)
         if cc is None:
-            c = base.norm(ch)
-            # script: a character the document never uses, whose normalised form it
-            # does use, is probably the other script's twin (会 in a 會 document)
-            twin = ch not in self.raw and bool(CJK_RE.match(ch)) and bool(self.uni.get(c, 0))
-            cc = (c, self.p_uni(c), c in _CLAUSE, twin)
-            self._char[ch] = cc
+            cc = self._char_info(ch)
         c, pu, c_clause, twin = cc
         pd = self.bi.get(p + c, 0) / od if od else 0.0
         pb = base.bi.get(p + c, 0) / ob if ob else 0.0
@@ -248,6 +330,102 @@ class DocLM:
         r = math.log(prob)
         self._cache[key] = r
         return r
+
+    def has_trigrams(self, pp: str, prev: str) -> bool:
+        """Whether ``logp3(pp, prev, ·)`` differs from ``logp(prev, ·)``: the document
+        has trigrams after the two characters (when not, what comes before ``prev``
+        does not matter, and the GBK search ranks candidates once for all of it)."""
+        key = pp + prev
+        got = self._has3.get(key)
+        if got is None:
+            base = self.base
+            got = self._has3[key] = bool(TRI_WEIGHT) and bool(self.out2.get(base.norm(pp) + base.norm(prev), 0))
+        return got
+
+    def features(self, static: "CharArrays") -> tuple:
+        """What ``logp`` needs of each character of ``static``, as arrays for
+        ``probs`` (normalised code points, unigram probabilities, clause-mark and
+        twin flags), and ``rank`` of each; the same numbers as the scalar methods."""
+        import numpy as np
+
+        counts = _lookup(self.unigram_array(), static.nords)
+        pd = counts / self.n
+        pu = np.where(static.cjk, 0.5 * static.pbase + 0.5 * pd + 1e-8, 0.7 * pd + 0.3 * static.prior + 1e-7)
+        raw = self.raw_array()
+        at = np.searchsorted(raw, static.ords)
+        at[at == len(raw)] = 0
+        in_raw = raw[at] == static.ords
+        twin = ~in_raw & static.raw_cjk & (counts > 0)
+        rank = pu * np.where(in_raw, 3.0, 1.0)
+        return (static.nords, pu, static.clause, twin), rank
+
+    def unigram_array(self) -> tuple:
+        """The document's normalised character counts as sorted code points and counts."""
+        got = self.__dict__.get("_uni_array")
+        if got is None:
+            import numpy as np
+
+            keys = np.fromiter((ord(c) for c in self.uni), dtype=np.int64, count=len(self.uni))
+            counts = np.fromiter(self.uni.values(), dtype=np.float64, count=len(self.uni))
+            order = np.argsort(keys)
+            got = self._uni_array = (keys[order], counts[order])
+        return got
+
+    def raw_array(self):
+        """The code points the document uses (raw), sorted."""
+        got = self.__dict__.get("_raw_array")
+        if got is None:
+            import numpy as np
+
+            got = self._raw_array = np.sort(np.fromiter((ord(c) for c in self.raw), dtype=np.int64,
+                                                        count=len(self.raw)))
+        return got
+
+    def probs(self, prev: str, feats: tuple):
+        """``exp(logp(prev, ch))`` for the characters whose ``features`` are ``feats``,
+        computed at once with the same floating-point steps as ``logp`` (so the same
+        numbers): the GBK search ranks dozens to hundreds of candidates per context."""
+        import numpy as np
+
+        p, od, lam_d, ob, lam_b, p_clause = self._context(prev)
+        nords, pu, c_clause, twin = feats
+        keys = pair_keys(p, nords)
+        dcount = _lookup(self.bigram_array(), keys) if od else None
+        pd = dcount / od if od else 0.0
+        pb = _lookup(self.base.bigram_array(), keys) / ob if ob else 0.0
+        pbi = lam_b * pb + (1 - lam_b) * pu
+        prob = lam_d * DOC_WEIGHT * pd + (1 - lam_d * DOC_WEIGHT) * pbi
+        if p_clause and c_clause.any():
+            counts = dcount if dcount is not None else np.zeros(len(nords))
+            prob = np.where(c_clause, (counts + 0.01) / (od + 1.0) * pu, prob)
+        if twin.any():
+            prob = np.where(twin, prob * 0.2, prob)
+        return np.broadcast_to(prob, nords.shape)
+
+    def approx_logp3(self, pp: str, prev: str, feats: tuple, prob):
+        """``logp3(pp, prev, ch)`` for the characters of ``feats`` given their
+        ``probs(prev, feats)``, to within rounding (the log and exp of ``logp3`` are
+        skipped): for shortlisting many candidates, whose exact scores follow."""
+        import numpy as np
+
+        base = self.base
+        ctx = base.norm(pp) + base.norm(prev)
+        o2 = self.out2.get(ctx, 0) if TRI_WEIGHT else 0
+        if not o2:
+            return np.log(prob)
+        lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0))
+        got = self.__dict__.get("_tri_array")
+        if got is None:
+            got = self._tri_array = _pair_arrays(self.tri)
+        p3 = _lookup(got, (ord(ctx[0]) << 2 * _CP_BITS) | (ord(ctx[1]) << _CP_BITS) | feats[0]) / o2
+        return np.log(lam * p3 + (1 - lam) * prob)
+
+    def bigram_array(self) -> tuple:
+        """The document's bigram counts as sorted keys (``CharLM.bigram_array``)."""
+        got = self.__dict__.get("_bi_array")
+        if got is None:
+            got = self._bi_array = _pair_arrays(self.bi)
+        return got
 
     def logp3(self, pp: str, prev: str, ch: str) -> float:
         """log P(ch | pp prev): the document's own trigrams over ``logp``."""

@@ -206,3 +206,22 @@ def test_repairs_replay_through_the_whole_chain(kit):
     assert replay(doc, reps) == new
     assert any(r.rule == gbk.RULE for r in reps)
     assert "?,F" not in new and "當地民政、司法部門" in new
+
+
+def test_the_array_ranking_is_the_scalar_ranking(kit):
+    # the search ranks big candidate sets on arrays, then rescores a shortlist
+    # exactly: the same list as scoring every candidate one by one
+    doc = _raw("001")
+    searcher = gbk._searcher(doc, gbk.candidate_starts(doc), kit)
+    lm = searcher.lm
+    start = gbk.Hyp(0.0, "", "any", None, 0, (), "cut")
+    for trail in (0xA3, 0xB9, 0xD4):
+        key, cands = searcher.with_trail(start, trail)
+        static, pen, _ = searcher._static_arrays(key, cands)
+        feats, _ = lm.features(static)
+        for pp, prev in [("工", "會"), ("組", "織"), ("\n", "。"), ("甲", "乙")]:
+            got = searcher._rank_vector(cands, range(len(cands)), pp, prev, feats, pen)
+            want = sorted(((lp + gbk._symbol_penalty(c[0]), c) for lp, c in
+                           zip((lm.logp3(pp, prev, c[0]) for c in cands), cands)), key=lambda x: -x[0])
+            assert got == want[:gbk.TOP]
+    assert any(lm.has_trigrams(pp, prev) for pp, prev in [("工", "會"), ("組", "織")])

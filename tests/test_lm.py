@@ -110,3 +110,25 @@ def test_a_document_knows_the_script_it_does_not_write():
     # the traditional samples also write 范, 台 …: mixed, so nothing is penalised
     assert DocLM(base, next(raw.glob("002_*.txt")).read_text(encoding="utf-8")).other_script() == frozenset()
     assert DocLM(base, "工会").other_script() == frozenset(), "too short to tell"
+
+
+def test_array_probabilities_are_the_scalar_ones_bit_for_bit():
+    import numpy as np
+
+    from pipeline.lm import CharArrays
+
+    base = CharLM()
+    text = "職工代表大會審議通過。職工代表大會閉幕，工会组织开展活动；" * 4 + "《工会法》、条例?,"
+    lm = DocLM(base, text)
+    chars = list("會会表大工组织。，；：、》?,;！甲乙丙丁審议議")
+    (feats, rank) = lm.features(CharArrays(base, chars))
+    assert rank.tolist() == [lm.rank(c) for c in chars]
+    for prev in ["大", "會", "。", "，", "\n", "甲", "?"]:
+        probs = lm.probs(prev, feats).tolist()
+        # the same floating-point steps: the logs are equal, not only close
+        assert [math.log(p) for p in probs] == [lm.logp(prev, c) for c in chars]
+        for pp in ["代", "大", "\n"]:
+            approx = lm.approx_logp3(pp, prev, feats, np.array(probs))
+            assert approx == pytest.approx([lm.logp3(pp, prev, c) for c in chars], abs=1e-9)
+    # a context the document has trigrams for is one the array path must not skip
+    assert lm.has_trigrams("代", "表") and not lm.has_trigrams("甲", "乙")
