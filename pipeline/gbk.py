@@ -703,7 +703,12 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     other = searcher.lm.other_script()  # the word model reads both scripts alike
     line_left = text[text.rfind("\n", 0, left_end) + 1:left_end]
     eol = "\n" if horizon == line_end < len(text) else ""  # the word model sees the line end
-    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score(ctx + k[0] + k[2] + obs[k[1]:] + eol, own)
+    tails: dict[int, list[float]] = {}  # the word model over the text after each reading's end
+    for k in top:
+        if k[1] not in tails:
+            tails[k[1]] = words.tail(obs[k[1]:] + eol, own)
+    outcomes = {k: outcomes[k] + WORD_WEIGHT * words.score_with_tail(ctx + k[0] + k[2], obs[k[1]:] + eol,
+                                                                     tails[k[1]], own)
                 + OTHER_SCRIPT * sum(1 for c in k[0] if c in other)
                 + UNPAIRED * unpaired_marks(line_left + k[0] + k[2] + obs[k[1]:]) for k in top}
     key = max(outcomes, key=lambda k: outcomes[k])

@@ -547,13 +547,62 @@ class WordLM:
     def score(self, text: str, own: dict[str, float] | None = None) -> float:
         """log P of the best segmentation of ``text`` (raw characters); ``own``
         overrides the log-probabilities of some words (``doc_words``)."""
+        return self._forward(self.base.norm(text), own)[-1]
+
+    def tail(self, text: str, own: dict[str, float] | None = None) -> list[float]:
+        """For ``score_with_tail``: the best log-probability of ``text[j:]`` for each
+        ``j`` >= 1, tokens starting at ``j`` (``text`` is what follows some head)."""
         s = self.base.norm(text)
         n = len(s)
+        logp, pre = self.logp, self.prefixes
+        if own:
+            logp = _Overlay(own, logp)
+        g = [-math.inf] * (n + 1)
+        g[n] = 0.0
+        for i in range(n - 1, 0, -1):
+            v = self._single_at(s, i) + g[i + 1]
+            for j in range(i + 2, min(n, i + WORD_MAXLEN) + 1):
+                w = s[i:j]
+                lw = logp.get(w)
+                if lw is not None and lw + g[j] > v:
+                    v = lw + g[j]
+                if w not in pre:
+                    break
+            g[i] = v
+        return g
+
+    def score_with_tail(self, head: str, text: str, tail: list[float],
+                        own: dict[str, float] | None = None) -> float:
+        """``score(head + text)`` where ``tail = tail(text)``: the head and the first
+        ``WORD_MAXLEN`` characters of ``text`` are segmented, the rest is read off
+        ``tail`` (every segmentation has a token boundary among those characters).
+        The GBK search scores hundreds of readings of a run before the same text;
+        equal to ``score`` up to the order of the additions."""
+        n = len(text)
+        if n <= WORD_MAXLEN:
+            return self.score(head + text, own)
+        h = len(head)
+        best = self._forward(self.base.norm(head + text[:WORD_MAXLEN + 1]), own, h + WORD_MAXLEN)
+        return max(best[h + j] + tail[j] for j in range(1, WORD_MAXLEN + 1))
+
+    def _single_at(self, s: str, i: int) -> float:
+        """log P of ``s[i]`` as a token of its own, where it stands in ``s``."""
+        c = s[i]
+        if c == "\n" and i and s[i - 1] not in _LINE_ENDS:
+            return NEWLINE_COST + _BARE_LINE_END  # a line that ends without a mark (a heading)
+        if c in _LINE_ENDS and s[i + 1:i + 2] == "\n" and c != "\n":
+            return _MARKED_LINE_END        # the mark that ends a line: expected there
+        return self.single(c)
+
+    def _forward(self, s: str, own: dict[str, float] | None, upto: int | None = None) -> list[float]:
+        """The best log-probability of ``s[:j]`` for each ``j`` (up to ``upto``)."""
+        n = len(s)
+        stop = n if upto is None else upto
         best = [0.0] + [-math.inf] * n
         logp, pre, single = self.logp, self.prefixes, self.single
         if own:
             logp = _Overlay(own, logp)
-        for i in range(n):
+        for i in range(stop):
             b = best[i]
             c = s[i]
             if c == "\n" and i and s[i - 1] not in _LINE_ENDS:
@@ -571,7 +620,7 @@ class WordLM:
                     best[j] = b + lw
                 if w not in pre:
                     break
-        return best[n]
+        return best
 
 
 class _Overlay(dict):

@@ -132,3 +132,16 @@ def test_array_probabilities_are_the_scalar_ones_bit_for_bit():
             assert approx == pytest.approx([lm.logp3(pp, prev, c) for c in chars], abs=1e-9)
     # a context the document has trigrams for is one the array path must not skip
     assert lm.has_trigrams("代", "表") and not lm.has_trigrams("甲", "乙")
+
+
+def test_a_score_read_off_a_shared_tail_is_the_whole_score(words):
+    # the GBK search scores hundreds of readings before the same text this way
+    lines = ["促进活动经常化。\n今年机关工会要以维护职工合法权益为主线",
+             "之年。總的思路是：緊緊圍繞\n組織建設。基層工會組織",
+             "abc 123 □?§ 工会\n\n职代会，送温暖、工资集体协商》。\n"]
+    for line in lines:
+        for cut in range(len(line) + 1):
+            head, text = line[:cut], line[cut:]
+            for own in (None, words.doc_words(line * 3, 0.5)):
+                tail = words.tail(text, own)
+                assert words.score_with_tail(head, text, tail, own) == pytest.approx(words.score(line, own), abs=1e-9)
