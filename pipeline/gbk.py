@@ -82,6 +82,11 @@ TERMINAL_EXPANSION = 4  # the same for a character whose trail is the ASCII byte
 TOP = max(PER_EXPANSION, DROP_EXPANSION, FINISH_EXPANSION, TERMINAL_EXPANSION)
 VECTOR_MIN = 24       # candidates from which the ranking is computed on arrays
 PRUNE = 20.0          # give up a reading this many nats worse than the text as it stands
+#: stop following a reading when, even if it re-aligned at once, it would end this
+#: many nats below the best finished one (both read the rest of the line as it
+#: stands): what keeps the search going after a run has ended is out-of-step
+#: readings of clean text, which fall behind the as-is text only slowly
+STOP = PRUNE
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
 RESCORE = 200         # best distinct readings rescored with the word model
 WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
@@ -420,6 +425,10 @@ class Searcher:
                     self._finish_q(h, i, obs, suffix_after, done)
             nxt.sort(key=lambda h: -h.score)
             live = nxt[:BEAM]
+            if STOP and done and live:
+                best_done = max(d[0] for d in done)
+                live = [h for h in live
+                        if h.score + suffix_after(i + 1, h.out[-1] if h.out else self.left) >= best_done - STOP]
             if prefix is not None and live and live[0].score < prefix[i + 1] - PRUNE:
                 break  # the out-of-step reading explains the text far worse than the text
         # the text ended (or a line ended) while out of step: the last trail is lost

@@ -225,3 +225,28 @@ def test_the_array_ranking_is_the_scalar_ranking(kit):
                            zip((lm.logp3(pp, prev, c[0]) for c in cands), cands)), key=lambda x: -x[0])
             assert got == want[:gbk.TOP]
     assert any(lm.has_trigrams(pp, prev) for pp, prev in [("工", "會"), ("組", "織")])
+
+
+def test_readings_far_behind_a_finished_one_are_given_up(kit, monkeypatch):
+    # out-of-step readings after a run has ended are dropped once they cannot
+    # catch up with the best finished reading: fewer expansions, same repairs
+    from pipeline.ingest import DOC_MEMO
+
+    doc = _raw("003")
+
+    def search():
+        calls = []
+        best = gbk.Searcher._best
+        monkeypatch.setattr(gbk.Searcher, "_best", lambda self, *a, **k: calls.append(1) or best(self, *a, **k))
+        token = DOC_MEMO.set({})
+        try:
+            found = gbk.recover_runs(doc, kit)
+        finally:
+            DOC_MEMO.reset(token)
+        return [(f.start, f.end, f.replacement, f.confidence) for f in found], len(calls)
+
+    fast, n_fast = search()
+    monkeypatch.setattr(gbk, "STOP", 0.0)
+    slow, n_slow = search()
+    assert fast and fast == slow
+    assert n_fast < 0.9 * n_slow, (n_fast, n_slow)
