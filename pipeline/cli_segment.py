@@ -24,8 +24,13 @@ class SegmentResult:
         n_art = sum(len(s.articles) for s in self.segmented)
         n_items = sum(len(s.items) for s in self.segmented)
         n_dup = sum(1 for s in self.segmented for it in s.items if it.duplicate_of)
+        from .run import NOT_FAILURES
+
+        failed = sum(1 for e in self.errors if e.kind not in NOT_FAILURES)
+        skipped = len(self.errors) - failed
         return (f"unionmine: {len(self.segmented) + len(self.errors)} files: {len(self.segmented)} segmented, "
-                f"{len(self.errors)} failed (errors.csv); {n_art} articles, {n_items} items "
+                f"{failed} failed" + (f", {skipped} skipped (not matching the patterns)" if skipped else "")
+                + (" (errors.csv)" if self.errors else "") + f"; {n_art} articles, {n_items} items "
                 f"({n_dup} near-duplicates); {self.seconds:.1f} s")
 
 
@@ -38,8 +43,11 @@ def segment_paths(paths: Sequence[str | os.PathLike[str]], out: Path | None = No
     from .run import ingest_files
     from .segment import segment_documents
 
+    from .run import preflight
+
     config = config or Config()
     t0 = time.perf_counter()
+    preflight(paths, None if out is None else Path(out), config)
     ingested = ingest_files(paths, config)
     segmented, errors = segment_documents(ingested.documents, config)
     segmented = mark_duplicates(segmented, config)

@@ -98,6 +98,7 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.script not in ("simplified", "traditional", "keep"):
             raise ConfigError("script", "one of simplified, traditional, keep",
                               repr(self.script), "pass --script simplified|traditional|keep")
@@ -116,6 +117,43 @@ class Config:
         if not 0.0 < self.duplicate_threshold <= 1.0:
             raise ConfigError("duplicate_threshold", "a number in (0, 1]", repr(self.duplicate_threshold),
                               "set duplicate_threshold between 0 and 1")
+        for name in ("gbk_min_confidence", "secondary_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(name, "a number in [0, 1]", repr(getattr(self, name)), f"set {name} between 0 and 1")
+        if self.ci_method not in ("wilson", "bootstrap"):
+            raise ConfigError("ci_method", "wilson or bootstrap", repr(self.ci_method),
+                              "set ci_method = \"wilson\" or \"bootstrap\" in unionmine.toml")
+        if self.top_terms < 1 or self.nmf_topics < 0:
+            raise ConfigError("top_terms / nmf_topics", "top_terms >= 1 and nmf_topics >= 0",
+                              f"{self.top_terms} / {self.nmf_topics}", "fix the numbers in unionmine.toml")
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ConfigError("encoding", "an encoding Python knows (gb18030, big5, utf-8, utf-16 …)",
+                                  repr(self.encoding), "check the name given to --encoding") from None
+        if not self.patterns:
+            raise ConfigError("patterns", "at least one file pattern", "none", "pass --pattern '*.txt'")
+
+    def check_paths(self) -> None:
+        """What ``__post_init__`` cannot check without the repair rules or the disk:
+        rule names and the stop-word file.  Commands call it before they touch any
+        output, so a typo stops the run at once (exit 2), not after every file."""
+        from .ingest import rule_table
+
+        known = rule_table()
+        bad = [r for r in self.rules if r not in known]
+        if bad:
+            raise ConfigError("rules", f"names among {', '.join(known)}", ", ".join(map(repr, bad)),
+                              "fix the rules list in unionmine.toml (drop a name to switch a rule off)")
+        if self.stopwords is not None and not Path(self.stopwords).is_file():
+            raise ConfigError("stopwords", "a stop-word file (one word per line)",
+                              f"no file at {self.stopwords}", "check the path, or remove the option for the default list")
+        if self.model_path is not None and Path(self.model_path).is_dir():
+            raise ConfigError("model_path", "a model file (joblib)", f"a folder at {self.model_path}",
+                              "give the path of a file, e.g. models/unionmine.joblib")
 
     @property
     def n_workers(self) -> int:
@@ -133,6 +171,31 @@ class Config:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+#: the Python types each field accepts, from its annotation (the module's annotations are strings)
+_TYPES = {"str": (str,), "str | None": (str, type(None)), "int": (int,), "float": (int, float),
+          "bool": (bool,), "bool | None": (bool, type(None)), "tuple[str, ...]": (tuple,)}
+_TYPE_WORDS = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false",
+               "tuple[str, ...]": "a list of text"}
+
+
+def _check_types(config: "Config") -> None:
+    """Every field holds a value of its declared type (``workers = "two"`` in a TOML
+    file must stop the run with a message, not a traceback deep inside it)."""
+    for f in dataclasses.fields(config):
+        accepted = _TYPES.get(str(f.type))
+        if accepted is None:
+            continue
+        value = getattr(config, f.name)
+        ok = isinstance(value, accepted) and not (isinstance(value, bool) and bool not in accepted)
+        if ok and isinstance(value, tuple):
+            ok = all(isinstance(v, str) for v in value)
+        if not ok:
+            base = str(f.type).split(" |")[0]
+            expected = _TYPE_WORDS.get(base, base) + (" or nothing" if "None" in str(f.type) else "")
+            raise ConfigError(f.name, expected, f"{value!r} ({type(value).__name__})",
+                              f"fix {f.name} in unionmine.toml or the command-line flag")
 
 
 def _normalize(changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -546,6 +546,10 @@ def _mp_context():
     return multiprocessing.get_context("spawn")
 
 
+#: how long ``--engine dask --scheduler ADDRESS`` waits for the scheduler to answer
+DASK_CONNECT_SECONDS = 20
+
+
 class DaskEngine(Engine):
     """The same per-document function on a Dask cluster (``dask.distributed``).
 
@@ -562,7 +566,15 @@ class DaskEngine(Engine):
 
         self._cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
+            except (OSError, TimeoutError, ValueError) as e:
+                from .errors import ConfigError
+
+                raise ConfigError("scheduler", "a Dask scheduler that answers",
+                                  f"none at {scheduler} within {DASK_CONNECT_SECONDS} s ({type(e).__name__}: {e})",
+                                  "start one ('dask scheduler', then 'dask worker ADDRESS' on each machine) or "
+                                  "fix the address; without --scheduler, --engine dask starts a local cluster") from None
         else:
             self._cluster = LocalCluster(n_workers=n_workers or config.n_workers, threads_per_worker=1,
                                          processes=True, dashboard_address=None)

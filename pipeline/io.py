@@ -37,11 +37,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], patterns: Sequence[str] = 
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for sub in sorted(p.rglob("*")):
-                if sub.is_dir():
-                    continue
-                if any(part.startswith(".") for part in sub.relative_to(p).parts):
-                    continue
+            for sub in _walk(p, skipped):
                 if any(fnmatch.fnmatch(sub.name, pat) for pat in patterns):
                     found.append((sub, p))
                 else:
@@ -53,25 +49,55 @@ def discover(paths: Sequence[str | os.PathLike[str]], patterns: Sequence[str] = 
     return _assign_ids(found), skipped
 
 
+def _walk(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    """The files under ``folder`` (not hidden, not in hidden folders; symbolic links to
+    folders are not followed), sorted; a sub-folder that cannot be listed is added to
+    ``skipped`` so that the files it hides are accounted for."""
+    files: list[Path] = []
+
+    def unreadable(e: OSError) -> None:
+        skipped.append((str(e.filename or folder), f"unreadable folder ({e.strerror or e})"))
+
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(top) / n for n in names if not n.startswith("."))
+    return sorted(files)
+
+
 def _assign_ids(found: list[tuple[Path, Path | None]]) -> list[InputFile]:
-    """doc_id = file stem; where two stems collide, the path relative to its root."""
+    """doc_id = file stem; where two stems collide, the path relative to its root (with
+    the root folder's name when that collides too), then ``~2``, ``~3`` … in the
+    order of the full paths, so the ids do not depend on the order of the arguments."""
     stems: dict[str, int] = {}
     for path, _ in found:
         stems[path.stem] = stems.get(path.stem, 0) + 1
+    rels: dict[str, int] = {}
+    for path, root in found:
+        if stems[path.stem] > 1:
+            r = _rel_id(path, root, False)
+            rels[r] = rels.get(r, 0) + 1
     out = []
     seen: set[str] = set()
-    for path, root in found:
+    for path, root in sorted(found, key=lambda f: str(f[0])):
         if stems[path.stem] == 1:
             doc_id = path.stem
         else:
-            rel = path.relative_to(root) if root is not None else path
-            doc_id = rel.with_suffix("").as_posix().replace("/", "__")
+            doc_id = _rel_id(path, root, False)
+            if rels[doc_id] > 1 and root is not None:
+                doc_id = _rel_id(path, root, True)
         base, n = doc_id, 2
         while doc_id in seen:
             doc_id, n = f"{base}~{n}", n + 1
         seen.add(doc_id)
         out.append(InputFile(path, doc_id))
     return sorted(out, key=lambda f: f.doc_id)
+
+
+def _rel_id(path: Path, root: Path | None, with_root: bool) -> str:
+    rel = path.relative_to(root) if root is not None else path
+    if with_root and root is not None:
+        rel = Path(root.resolve().name or "root") / rel
+    return rel.with_suffix("").as_posix().replace("/", "__")
 
 
 def read_bytes(path: Path) -> bytes:

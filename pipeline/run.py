@@ -15,9 +15,11 @@ stops a run unless ``strict``.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -32,7 +34,7 @@ from . import tables
 from .cache import ResultStore, fingerprint
 from .config import Config
 from .engine import DocResult, Task, load_classifier, make_engine, optional_stage
-from .errors import UnionmineError
+from .errors import ConfigError, UnionmineError
 from .ingest import Toolkit, ingest_bytes
 from .manifest import Manifest
 from .model import Document, FileError
@@ -51,6 +53,7 @@ class RunResult:
     run_errors: list[FileError] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
+    stopped_at: str = ""             # the file that stopped a --strict run
     n_ok: int = 0
     n_warned: int = 0
     n_items: int | None = None
@@ -83,7 +86,7 @@ class RunResult:
             text += f"; {self.n_items} items"
         text += f"; {self.seconds:.1f} s"
         if self.stopped:
-            text += "; stopped at the first failure (--strict)"
+            text += "; stopped at the first failure (--strict)" + (f": {self.stopped_at}" if self.stopped_at else "")
         return text
 
 
@@ -115,7 +118,7 @@ def ingest_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> Run
         if isinstance(out, FileError):
             result.errors.append(out)
             if config.strict:
-                result.stopped = True
+                result.stopped, result.stopped_at = True, out.file
                 break
         else:
             result.documents.append(out)
@@ -125,6 +128,7 @@ def ingest_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> Run
 
 def repair_files(paths: Sequence[str | os.PathLike[str]], out: Path, config: Config) -> RunResult:
     """``unionmine repair``: repaired texts, repairs.csv and errors.csv under ``out``."""
+    preflight(paths, Path(out), config)
     result = ingest_files(paths, config)
     uio.ensure_dir(out)
     for doc in result.documents:
@@ -141,6 +145,13 @@ def _read(path: Path) -> bytes | FileError:
     """The bytes of one input, or the error that tells the user what to do about it."""
     p = Path(path)
     try:
+        mode = p.stat().st_mode
+        if not stat.S_ISREG(mode):
+            what = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "a device")
+            return FileError(str(p), "read", "not_a_file",
+                             f"{p}: expected a regular file; found {what}; move it out of the input folder "
+                             "or rename it so that the input patterns skip it")
         return uio.read_bytes(p)
     except FileNotFoundError:
         if p.is_symlink():
@@ -158,6 +169,10 @@ def _read(path: Path) -> bytes | FileError:
         return FileError(str(p), "read", "not_a_file",
                          f"{p}: expected a file; found a folder; rename it so that the input patterns skip it")
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            return FileError(str(p), "read", "broken_link",
+                             f"{p}: expected a readable file; found a symbolic link that leads back to itself "
+                             "(a loop); fix or remove the link")
         return FileError(str(p), "read", "unreadable",
                          f"{p}: expected a readable file; found {e.strerror or e}; check the disk and the file")
 
@@ -177,6 +192,10 @@ def _skipped_errors(skipped: list[tuple[str, str]]) -> list[FileError]:
         if reason.startswith("no such file"):
             out.append(FileError(path, "discover", "missing",
                                  f"{path}: expected a file or folder of reports; found {reason}; check the path"))
+        elif reason.startswith("unreadable folder"):
+            out.append(FileError(path, "discover", "unreadable",
+                                 f"{path}: expected a folder the run may list; found {reason}; the reports in it "
+                                 "were not read: check its permissions (chmod u+rx) and run again"))
         else:
             out.append(FileError(path, "discover", "skipped",
                                  f"{path}: expected a report matching the input patterns; found a file {reason}; "
@@ -188,7 +207,7 @@ def _inside(path: Path, folder: Path) -> bool:
     try:
         Path(path).resolve().relative_to(folder.resolve())
         return True
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
         return False
 
 
@@ -240,15 +259,57 @@ class _Progress:
 # ------------------------------------------------------------------------------
 # unionmine run
 # ------------------------------------------------------------------------------
+def preflight(paths: Sequence[str | os.PathLike[str]], out: Path | None,
+              config: Config) -> tuple[list[uio.InputFile], list[tuple[str, str]]]:
+    """What must hold before a command writes anything: the configuration's names
+    and files, an output folder apart from the inputs that can be written, and at
+    least one report to read.  Raises ``ConfigError`` (exit 2) with nothing
+    touched, so a mistyped path never replaces an earlier run's tables with empty
+    ones.  Returns ``uio.discover``'s files and skipped entries."""
+    config.check_paths()
+    given = ", ".join(map(str, paths)) or "(no path)"
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise ConfigError(str(out), "an output folder", "a file", "choose another --out; nothing was written")
+        for raw in paths:
+            p = Path(raw)
+            if p.is_dir() and _inside(p, out):
+                raise ConfigError(str(out), "an output folder apart from the input folders",
+                                  f"the input folder {p} inside it (or the same folder)",
+                                  "choose an --out outside the inputs, e.g. data/processed; nothing was written")
+    if not any(Path(p).exists() or Path(p).is_symlink() for p in paths):
+        raise ConfigError(given, "folders or files of reports", "nothing at that path",
+                          "check the path (a typo?); nothing was written")
+    inputs, skipped = uio.discover(paths, config.patterns)
+    if out is not None:
+        inputs = [f for f in inputs if not _inside(f.path, out)]  # never read our own outputs back
+    if not inputs and not any(not r.startswith(("no such", "not matched")) for _, r in skipped):
+        others = sum(1 for _, r in skipped if r.startswith("not matched"))
+        raise ConfigError(given, f"report files matching {', '.join(config.patterns)}",
+                          f"none ({others} other file(s))" if others else "an empty folder",
+                          "check the folder, or pass --pattern GLOB for other names; nothing was written")
+    if out is not None:
+        try:
+            uio.ensure_dir(out)
+            with tempfile.TemporaryFile(dir=out):
+                pass
+        except OSError as e:
+            raise ConfigError(str(out), "an output folder the run may write", e.strerror or str(e),
+                              "fix its permissions or choose another --out; nothing was written") from None
+    return inputs, skipped
+
+
 def run_corpus(paths: Sequence[str | os.PathLike[str]], out: Path | str | None = None,
                config: Config | None = None, *, n_workers: int | None = None) -> RunResult:
     """``unionmine run``: the whole pipeline; writes its tables under ``out``.
 
     Without ``out`` the tables are built in a temporary folder and returned in
-    ``result.frames`` (a notebook convenience).
+    ``result.frames`` (a notebook convenience).  Bad usage (``preflight``) raises
+    ``ConfigError`` before anything is written.
     """
     config = config or Config()
     t0 = time.perf_counter()
+    found = preflight(paths, None if out is None else Path(out), config)
     tmp_out = None
     if out is None:
         tmp_out = Path(tempfile.mkdtemp(prefix="unionmine-"))
@@ -256,7 +317,7 @@ def run_corpus(paths: Sequence[str | os.PathLike[str]], out: Path | str | None =
     else:
         out_dir = uio.ensure_dir(Path(out))
     try:
-        result = _run(paths, out_dir, config, n_workers, t0)
+        result = _run(found, out_dir, config, n_workers, t0)
         if tmp_out is not None:
             result.frames = {p.stem: uio.read_csv(p) for p in sorted(tmp_out.glob("*.csv"))}
             result.out = None
@@ -266,10 +327,10 @@ def run_corpus(paths: Sequence[str | os.PathLike[str]], out: Path | str | None =
             shutil.rmtree(tmp_out, ignore_errors=True)
 
 
-def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float) -> RunResult:
+def _run(found, out_dir: Path, config: Config, n_workers: int | None, t0: float) -> RunResult:
     manifest = Manifest(config)
     result = RunResult(out=out_dir)
-    inputs, skipped = uio.discover(paths, config.patterns)
+    inputs, skipped = found
     inputs = [f for f in inputs if not _inside(f.path, out_dir)]  # never read our own outputs back
     for err in _skipped_errors([(p, r) for p, r in skipped if not _inside(Path(p), out_dir)]):
         result.errors.append(err)
@@ -326,7 +387,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                 _take(entry, cached, out_dir, result, manifest)
                 progress.update(entry.n_bytes)
                 if config.strict and entry.status == "failed":
-                    result.stopped = True
+                    result.stopped, result.stopped_at = True, entry.source
                     break
             else:
                 to_process.append(entry)
@@ -354,7 +415,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                 _take(entry, res, out_dir, result, manifest)
                 progress.update(entry.n_bytes)
                 if config.strict and entry.status == "failed":
-                    result.stopped = True
+                    result.stopped, result.stopped_at = True, entry.source
                     break
                 if writer is not None:
                     writer.advance(res)
@@ -362,6 +423,7 @@ def _run(paths, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                     warmed = _warm_statistics(jieba_here=engine.submit is None)
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
+                result.stopped_at = result.stopped_at or next(e.source for e in to_process if e.status == "failed")
             manifest.stage("documents_wall").seconds += time.perf_counter() - t
             engine_kept = engine.submit is not None and not result.stopped
     except BaseException:  # no half-written table, no spool left behind
@@ -460,7 +522,7 @@ def _fail(entry: Entry, err: FileError, result: RunResult, manifest: Manifest,
     if progress is not None:
         progress.update(0)
     if config is not None and config.strict:
-        result.stopped = True
+        result.stopped, result.stopped_at = True, entry.source
         return True
     return False
 

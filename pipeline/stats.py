@@ -255,6 +255,12 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
             if sub is None or not len(sub):
                 continue
             cluster = "item_id" if (by in ("doc_id", "article_id") and g != ALL) else "doc_id"
+            if cluster == "doc_id" and sub["doc_id"].nunique() < 2:
+                # resampling one document gives it back every time: a zero-width interval
+                # that would look like certainty; say there is none
+                lo[i], hi[i] = np.nan, np.nan
+                method[i] = "none: one document (a bootstrap over documents needs two or more)"
+                continue
             lo[i], hi[i] = _bootstrap_interval(sub, cluster, label_list, alpha, n_boot, rng)
             method[i] = f"bootstrap over {'documents' if cluster == 'doc_id' else 'items'} (B={n_boot}, seed={seed})"
     rows = pd.DataFrame({

@@ -138,11 +138,12 @@ def test_bootstrap_over_documents_is_seeded_and_brackets_the_share(frame):
     a = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3)
     b = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3)
     pd.testing.assert_frame_equal(a, b)
-    assert ((a.ci_low <= a.share + 1e-12) & (a.share <= a.ci_high + 1e-12)).all()
+    has = a.ci_low.notna()
+    assert ((a.ci_low <= a.share + 1e-12) & (a.share <= a.ci_high + 1e-12))[has].all()
     assert a.ci_method.iloc[0].startswith("bootstrap over documents")
-    # one document in the group: resampling documents cannot vary the share
+    # one document in the group: resampling documents cannot vary the share, so no interval
     school = a[a.group == "school"]
-    assert np.allclose(school.ci_low, school.share) and np.allclose(school.ci_high, school.share)
+    assert school.ci_low.isna().all() and school.ci_high.isna().all()
 
 
 def test_bad_labels_option_says_what_to_pass(frame):
@@ -314,3 +315,14 @@ def test_shares_and_counts_hold_for_any_labelling(rows):
     kept = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
     if kept.shape[0] > 1 and kept.shape[1] > 1:
         assert res.chi2 == pytest.approx(ss.chi2_contingency(kept.to_numpy(), correction=False)[0])
+
+
+def test_a_one_document_group_gets_no_bootstrap_interval(frame):
+    # resampling a single document returns it every time: no interval, said so
+    out = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1)  # items inside a document
+    assert out["ci_low"].notna().all()
+    one = frame[frame["doc_id"] == frame["doc_id"].iloc[0]]
+    rows = stats.function_shares(one, "sector", ci="bootstrap", n_boot=200, seed=1)
+    assert rows["ci_low"].isna().all() and rows["ci_high"].isna().all()
+    assert rows["ci_method"].str.startswith("none: one document").all()
+    assert rows["share"].notna().all()
