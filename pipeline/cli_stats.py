@@ -122,8 +122,15 @@ def _add_export(sub) -> None:
 
 
 def _cmd_export(args) -> int:
+    from .errors import ConfigError
     from .export import export_tables
 
+    if args.out and args.format == "xlsx" and Path(args.out).suffix.lower() not in (".xlsx", ""):
+        raise ConfigError("--out", "a workbook name ending in .xlsx (or a folder)", args.out,
+                          "name the file book.xlsx, or pass --format csv for CSV tables")
+    if args.out and args.format != "xlsx" and Path(args.out).suffix.lower() in (".xlsx", ".csv", ".parquet"):
+        raise ConfigError("--out", f"a folder for the {args.format} tables", args.out,
+                          "give a folder name, or pass --format xlsx for one workbook")
     written = export_tables(args.in_dir, args.out, args.format, _config(args))
     where = written[0].parent if written else args.out
     print(f"unionmine: wrote {len(written)} file(s) to {where}", file=sys.stderr)

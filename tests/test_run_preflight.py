@@ -142,3 +142,11 @@ def test_an_unreachable_dask_scheduler_is_a_message(tmp_path, capsys, monkeypatc
 
 def test_the_samples_still_run(tmp_path):
     assert run_corpus([RAW], tmp_path / "out", Config(workers=1, cache=False)).n_ok >= 4
+
+
+def test_export_refuses_a_file_name_that_does_not_match_the_format(earlier_run, tmp_path, capsys):
+    _, out = earlier_run
+    assert main(["export", "--format", "xlsx", "--in", str(out), "--out", str(tmp_path / "book.csv")]) == 2
+    assert "ending in .xlsx" in capsys.readouterr().err
+    assert main(["export", "--format", "csv", "--in", str(out), "--out", str(tmp_path / "book.xlsx")]) == 2
+    assert not (tmp_path / "book.csv").exists() and not (tmp_path / "book.xlsx").exists()
