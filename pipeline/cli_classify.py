@@ -4,7 +4,12 @@ Thin shells over ``pipeline.classify``, ``pipeline.labels`` and ``pipeline.evalu
 """
 from __future__ import annotations
 
+import codecs
+import csv
+import os
 import sys
+import warnings
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +21,8 @@ from .errors import ConfigError, InputFileError
 
 def _add_model_options(p, labels_required: bool = False) -> None:
     p.add_argument("--model", dest="model_path", default=None, metavar="PATH",
-                   help="a model saved by 'unionmine train' (default: train from the labels and cache it)")
+                   help="a model saved by 'unionmine train'; if there is no file at PATH, one is trained "
+                        "from --labels and saved there (default: train from the labels once and cache it)")
     p.add_argument("--labels", dest="labels_file", required=labels_required, default=None, metavar="FILE",
                    help="labels CSV to train from (default: the shipped data/labels/items_v1.csv)")
     p.add_argument("--secondary-mode", choices=["cues", "probability", "clauses"], default=None,
@@ -35,29 +41,196 @@ def _config(args):
         more["secondary_mode"] = args.secondary_mode
     config = _config_from(args, **more)
     if "secondary_threshold" in more and config.secondary_mode == "cues":
-        import warnings
-
         warnings.warn("--secondary-threshold is ignored with --secondary-mode cues (the default); "
                       "pass --secondary-mode probability or clauses to use it", UserWarning, stacklevel=2)
     return config
 
 
-def _read_table(path: str, what: str) -> pd.DataFrame:
+def _set_help(p, dest: str, text: str) -> None:
+    """Reword a shared option's help where a command gives it another meaning."""
+    for action in p._actions:
+        if action.dest == dest:
+            action.help = text
+
+
+def _warn_ignored(args, command: str, why: dict[str, str]) -> None:
+    """Warn for each shared option that was passed but means nothing to this command."""
+    for dest, reason in why.items():
+        if getattr(args, dest, None) is not None:
+            warnings.warn(f"--{dest} is ignored by '{command}': {reason}", UserWarning, stacklevel=2)
+
+
+_SCRIPT_IGNORED = "the model folds traditional and full-width characters itself, and rows are written back unchanged"
+
+
+def _read_rows(path: str, what: str, encoding: str | None = None,
+               encoding_option: bool = False) -> tuple[pd.DataFrame, list[int]]:
+    """A CSV as a frame of strings, and the line each row starts on.
+
+    Every cell is kept as written: ``007`` stays ``007``, ``NA`` and empty cells stay
+    strings, and no column becomes the index. pandas reads a file whose first row has
+    one field more than the header as having an index column, which silently moves
+    every value one column to the left; so the rows are read with the csv module, and
+    a row with more fields than the header is an error naming its line. A shorter row
+    is padded with empty cells; blank lines are skipped. ``encoding_option``: the
+    command reads this file with --encoding, so a decoding error suggests it.
+    """
     p = Path(path)
+    if p.is_dir():
+        raise InputFileError(str(p), what, "a folder", "pass the CSV file itself")
     if not p.is_file():
         raise InputFileError(str(p), what, "no such file", "check the path")
     try:
-        return uio.read_csv(p)
-    except (UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise InputFileError(str(p), f"{what} (CSV, UTF-8)", f"a file that cannot be read as CSV ({e})",
-                             "save it as CSV UTF-8 (Excel: 'CSV UTF-8')") from None
+        data = p.read_bytes()
+    except OSError as e:
+        raise InputFileError(str(p), what, f"an unreadable file ({e.strerror or e})", "check its permissions") from None
+    codec = encoding or "utf-8"
+    if codecs.lookup(codec).name == "utf-8":
+        codec = "utf-8-sig"
+    try:
+        text = data.decode(codec).removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        hint = "save it as CSV UTF-8 (Excel: 'CSV UTF-8')"
+        if encoding_option:
+            hint = ("pass --encoding with the file's encoding (gb18030 for Excel's 'CSV' on Chinese Windows), or "
+                    + hint)
+        raise InputFileError(str(p), f"{what} (CSV, {encoding or 'UTF-8'})",
+                             f"bytes that are not {encoding or 'UTF-8'} at byte {e.start}", hint) from None
+    reader = csv.reader(StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    too_long: list[tuple[int, int]] = []
+    line = 0
+    try:
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not row:
+                continue
+            if header is None:
+                header = row
+            elif len(row) > len(header):
+                too_long.append((start, len(row)))
+            else:
+                rows.append(row + [""] * (len(header) - len(row)))
+                lines.append(start)
+    except csv.Error as e:
+        raise InputFileError(str(p), f"{what} (CSV)", f"a malformed row from line {line + 1} ({e})",
+                             'close the quotes ("…") of that row, or save the file again from a spreadsheet'
+                             ) from None
+    if header is None:
+        raise InputFileError(str(p), f"{what} (CSV with a header row)", "an empty file",
+                             "export the table again, with its header row")
+    if too_long:
+        first, n = too_long[0]
+        more = f" (and {len(too_long) - 1} more rows)" if len(too_long) > 1 else ""
+        names = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
+        raise InputFileError(str(p), f"{len(header)} fields per row, as in the header ({names})",
+                             f"{n} fields on line {first}{more}",
+                             'quote values that contain commas ("…") or remove the extra fields, then run again')
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputFileError(str(p), "distinct column names in the header",
+                             f"{', '.join(repr(c) for c in repeated)} more than once", "rename the repeated columns")
+    return pd.DataFrame(rows, columns=header, dtype=str), lines
+
+
+def _read_table(path: str, what: str, encoding: str | None = None) -> pd.DataFrame:
+    return _read_rows(path, what, encoding)[0]
+
+
+def _with_parent_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Add ``parent_text`` from ``parent_id`` where a table (such as a run's items.csv) has
+    ``item_id`` and ``parent_id`` but no ``parent_text``: the run classifies each item with
+    its parent heading's text as context, and so must a second classification of it."""
+    if "parent_text" in frame.columns or not {"item_id", "parent_id", "text"} <= set(frame.columns):
+        return frame
+    texts = dict(zip(frame["item_id"], frame["text"]))
+    pids = frame["parent_id"].tolist()
+    found = sum(1 for pid in pids if pid and pid in texts)
+    missing = sum(1 for pid in pids if pid and pid not in texts)
+    note = f"; {missing} parent_id not in the file, those items get no heading" if missing else ""
+    print(f"unionmine: {where} has no parent_text column; took the parent heading of {found} items from "
+          f"the text of the row whose item_id is their parent_id{note}", file=sys.stderr)
+    return frame.assign(parent_text=[texts.get(pid, "") if pid else "" for pid in pids])
+
+
+def _keep_input_labels(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Rename input columns that the label columns would overwrite (a labels file's coded
+    ``primary_label``, a run's ``confidence`` …) to ``input_<name>``, where they stand."""
+    from .classify import LABEL_OUTPUT_COLUMNS
+
+    clash = [c for c in LABEL_OUTPUT_COLUMNS if c in frame.columns]
+    if not clash:
+        return frame
+    taken, names = set(frame.columns), {}
+    for c in clash:
+        new = f"input_{c}"
+        while new in taken:
+            new = f"input_{new}"
+        names[c] = new
+        taken.add(new)
+    print(f"unionmine: {where} already has {', '.join(clash)}; kept as "
+          f"{', '.join(names[c] for c in clash)}", file=sys.stderr)
+    return frame.rename(columns=names)
+
+
+def _output_file(out: str) -> Path:
+    """Check --out before any work: a file name, in a folder that exists or can be made, writable."""
+    p = Path(out)
+    if p.is_dir():
+        raise ConfigError("--out", "a CSV file name", f"{out}, a folder",
+                          f"name a file, e.g. --out {p / 'items_labelled.csv'}")
+    folder = p.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError("--out", f"a path inside a folder ({out})", f"{folder}, a file", "choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError("--out", f"a folder you can write to ({out})", f"{folder}, not writable",
+                          "choose another folder, or check its permissions")
+    return p
+
+
+def _write_table(path: Path, frame: pd.DataFrame) -> None:
+    try:
+        uio.write_csv(path, frame)
+    except OSError as e:
+        raise ConfigError("--out", f"a file that can be written ({path})",
+                          f"an error writing it ({e.strerror or type(e).__name__})",
+                          "choose another folder, or check its permissions") from None
+
+
+def _label_blank_texts(frame: pd.DataFrame, out: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    """Items without text get ``other`` at confidence 0 with no terms, and a warning: the
+    model has nothing to read, and its prior for an empty text (``other`` at 0.46)
+    would look like a decision."""
+    blank = frame["text"].str.strip().eq("").to_numpy()
+    if not blank.any():
+        return out
+    out = out.copy()
+    out.loc[blank, ["primary_label", "secondary_labels", "confidence", "top_terms"]] = ["other", "", 0.0, ""]
+    at = [str(lines[i]) for i in blank.nonzero()[0]]
+    shown = ", ".join(at[:5]) + (", …" if len(at) > 5 else "")
+    items = "1 item has" if len(at) == 1 else f"{len(at)} items have"
+    print(f"unionmine: {items} no text (line {shown}); labelled other with confidence 0", file=sys.stderr)
+    return out
 
 
 def _classifier(args, config):
-    from .classify import DictionaryModel, load_or_train
+    from .classify import SHIPPED_LABELS, DictionaryModel, load_or_train
 
     if getattr(args, "dictionary", False):
         return DictionaryModel()
+    if config.model_path:
+        target = Path(config.model_path)
+        if target.is_dir():
+            raise ConfigError("--model", "a model file written by 'unionmine train'", f"{target}, a folder",
+                              f"name a file, e.g. --model {target / 'classifier.joblib'}")
+        if not target.is_file():
+            labels = args.labels_file or f"the shipped labels ({SHIPPED_LABELS})"
+            print(f"unionmine: no model at {target}; training one from {labels} and saving it there",
+                  file=sys.stderr)
     return load_or_train(config, labels_path=args.labels_file)
 
 
@@ -69,14 +242,21 @@ def _add_classify(sub) -> None:
         "ITEMS.csv needs a 'text' column and may have 'parent_text' (the parent heading) and 'item_id'.\n"
         "OUT.csv repeats every input row and adds primary_label, secondary_labels (';'-separated),\n"
         "confidence (calibrated probability of the primary label), top_terms (';'-separated terms that\n"
-        "pushed the decision) and model. Without --model, a model is trained from the shipped labels\n"
-        "once and cached (docs/classify.md).",
+        "pushed the decision) and model. Every cell is read as text and written back as it was.\n"
+        "Input columns of those names (a labels file's primary_label …) are kept, renamed input_<name>.\n"
+        "Without parent_text but with item_id and parent_id (a run's items.csv), each item's parent text\n"
+        "is taken from the row its parent_id names. Items with empty text get other at confidence 0.\n"
+        "Without --model, a model is trained from the shipped labels once and cached; with --model PATH\n"
+        "and no file there, one is trained and saved at PATH (docs/classify.md).",
         "unionmine classify items.csv --out items_labelled.csv"))
-    p.add_argument("items", metavar="ITEMS.csv", help="CSV with a text column (UTF-8, BOM optional)")
+    p.add_argument("items", metavar="ITEMS.csv", help="CSV with a text column (UTF-8, BOM optional; see --encoding)")
     p.add_argument("--out", required=True, metavar="OUT.csv", help="output CSV (UTF-8 with BOM)")
     p.add_argument("--dictionary", action="store_true", help="use the codebook-cue dictionary instead of the model")
     _add_model_options(p)
     _add_config_options(p)
+    _set_help(p, "encoding", "encoding of ITEMS.csv, e.g. gb18030 for Excel's 'CSV' on Chinese Windows "
+                             "(default: UTF-8, BOM optional); OUT.csv is always UTF-8")
+    _set_help(p, "script", "ignored by classify (the model reads either script; rows are written unchanged)")
     p.set_defaults(func=_cmd_classify)
 
 
@@ -84,9 +264,15 @@ def _cmd_classify(args) -> int:
     from .classify import classify_frame
 
     config = _config(args)
-    frame = _read_table(args.items, "an items CSV with a 'text' column")
-    out = classify_frame(frame, _classifier(args, config), where=args.items)
-    uio.write_csv(Path(args.out), out)
+    _warn_ignored(args, "classify", {"script": _SCRIPT_IGNORED})
+    out_path = _output_file(args.out)
+    frame, lines = _read_rows(args.items, "an items CSV with a 'text' column", args.encoding, encoding_option=True)
+    frame = _keep_input_labels(frame, args.items)
+    out = classify_frame(_with_parent_text(frame, args.items), _classifier(args, config), where=args.items)
+    if "parent_text" not in frame.columns:  # derived from parent_id: context, not output
+        out = out.drop(columns="parent_text", errors="ignore")
+    out = _label_blank_texts(frame, out, lines)
+    _write_table(out_path, out)
     counts = out["primary_label"].value_counts().to_dict()
     print(f"unionmine: {len(out)} items classified → {args.out} "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
@@ -135,11 +321,7 @@ def _items(args, config) -> pd.DataFrame:
     from .labels import items_frame
 
     if args.items:
-        frame = _read_table(args.items, "an items CSV (item_id, doc_id, text, …)")
-        if "parent_text" not in frame.columns and "parent_id" in frame.columns:
-            texts = dict(zip(frame["item_id"], frame["text"]))
-            frame["parent_text"] = [texts.get(pid, "") for pid in frame["parent_id"]]
-        return frame
+        return _with_parent_text(_read_table(args.items, "an items CSV (item_id, doc_id, text, …)"), args.items)
     if not args.paths:
         raise ConfigError("PATH / --items", "report paths or an items table", "neither",
                           "pass report folders (e.g. data/raw) or --items items.csv")
@@ -213,6 +395,8 @@ def _add_train(sub) -> None:
     p.add_argument("--secondary-threshold", type=float, default=None, metavar="P",
                    help="default secondary threshold stored with the model (default: 0.35)")
     _add_config_options(p)
+    _set_help(p, "encoding", "ignored by train (the labels CSV is read as UTF-8, BOM optional)")
+    _set_help(p, "script", "ignored by train (the model folds either script itself)")
     p.set_defaults(func=_cmd_train)
 
 
@@ -220,6 +404,7 @@ def _cmd_train(args) -> int:
     from .classify import Classifier, read_labels
 
     config = _config(args)
+    _warn_ignored(args, "train", {"encoding": "the labels CSV is read as UTF-8", "script": _SCRIPT_IGNORED})
     model = Classifier.train(read_labels(args.labels_file), config, where=args.labels_file)
     model.save(args.model_path)
     counts = ", ".join(f"{k} {v}" for k, v in model.meta["label_counts"].items())
@@ -247,6 +432,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--first", default=None, metavar="FILE", help="first coding sheet (for kappa)")
     p.add_argument("--second", default=None, metavar="FILE", help="second, independent coding sheet (for kappa)")
     _add_config_options(p)
+    _set_help(p, "encoding", "ignored by evaluate (CSV files are read as UTF-8, BOM optional)")
+    _set_help(p, "script", "ignored by evaluate (the model folds either script itself)")
     p.set_defaults(func=_cmd_evaluate)
 
 
@@ -255,6 +442,7 @@ def _cmd_evaluate(args) -> int:
     from .evaluate import agreement, evaluate
 
     config = _config(args)
+    _warn_ignored(args, "evaluate", {"encoding": "CSV files are read as UTF-8", "script": _SCRIPT_IGNORED})
     ev = evaluate(read_labels(args.labels_file), config, max_folds=args.folds, where=args.labels_file,
                   keep_duplicates=bool(args.keep_duplicates))
     print(ev.report())
