@@ -31,6 +31,8 @@ _DETECTED = "text in UTF-8, GB18030, Big5 or UTF-16"
 #: the bytes of control characters other than \t \n \r \f, as ``_control_ratio`` counts them
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+#: a text may hold one stray NUL byte per this many bytes (at least one); more is binary
+STRAY_NUL_BYTES = 1000
 _HEAD = 1024  # a binary file shows its control characters in its first KB
 #: characters reports are written in: Latin (pinyin included), punctuation and symbols, CJK
 _NOT_REPORT_CHAR = re.compile(
@@ -74,17 +76,27 @@ def _decode(data: bytes, where: str, encoding: str | None) -> Decoded:
                 text = data.decode(name).lstrip("\ufeff")
             except UnicodeDecodeError:
                 break
+            warned: tuple[str, ...] = ()
+            if name == "utf-8-sig" and 0 < (nuls := data.count(b"\x00")) <= max(1, len(data) // STRAY_NUL_BYTES):
+                data, text, warned = data.replace(b"\x00", b""), text.replace("\x00", ""), (
+                    f"{nuls} NUL byte(s) removed",)
             if name != "utf-8-sig":
                 _refuse_binary_text(text, where)
             elif b"\x00" in data:
                 raise _binary(where, nul=True)
             else:  # the BOM's bytes are no control bytes: no need to slice it off
                 _refuse_binary_bytes(data, len(text), where)
-            return _finish(text, name, ())
+            return _finish(text, name, warned)
     if b"\x00" in data:
         utf16 = _sniff_utf16(data)
         if utf16:
             return _finish(data.decode(utf16), utf16, ("UTF-16 without a byte-order mark",))
+        nuls = data.count(b"\x00")
+        if nuls <= max(1, len(data) // STRAY_NUL_BYTES):
+            # a stray NUL in a text (a scraper's or a truncated write's): the report is
+            # read without it, and the warning says so; binary data has many more
+            got = _decode(data.replace(b"\x00", b""), where, None)
+            return Decoded(got.text, got.encoding, (f"{nuls} NUL byte(s) removed", *got.warnings))
         raise _binary(where, nul=True)
     try:
         text = data.decode("utf-8")

@@ -130,12 +130,22 @@ def test_a_file_of_nul_bytes_is_binary():
     assert str(e.value) == f"zeros.txt: {BINARY_NUL}"
 
 
+@pytest.mark.parametrize("data,encoding", [
+    (SIMP.encode("utf-8")[:19] + b"\x00" + SIMP.encode("utf-8")[19:], "utf-8"),  # even length: not UTF-16
+    (SIMP.encode("utf-8") + b"\x00", "utf-8"),
+    ((SIMP * 20).encode("gb18030") + b"\x00", "gb18030"),
+], ids=["utf8_even", "utf8_odd", "gb18030"])
+def test_one_stray_nul_in_a_text_is_removed_with_a_warning(data, encoding):
+    got = decode(data, "a.txt")
+    assert got.encoding == encoding and "\x00" not in got.text
+    assert got.text.startswith(SIMP) and got.warnings[0] == "1 NUL byte(s) removed"
+
+
 @pytest.mark.parametrize("data", [
-    SIMP.encode("utf-8")[:19] + b"\x00" + SIMP.encode("utf-8")[19:],  # valid UTF-8, even length: not UTF-16
-    SIMP.encode("utf-8") + b"\x00",
+    SIMP.encode("utf-8")[:19] + b"\x00" + SIMP.encode("utf-8")[19:40] + b"\x00" + SIMP.encode("utf-8")[40:],
     SIMP.encode("gb18030") + b"\x00\x00",
     b"PK\x03\x04\x14\x00\x06\x00" + SIMP.encode("utf-8"),  # a .docx renamed .txt
-], ids=["utf8_even", "utf8_odd", "gb18030", "zip"])
+], ids=["utf8_two", "gb18030", "zip"])
 def test_text_with_nul_bytes_is_binary_not_utf8_or_utf16(data):
     with pytest.raises(InputFileError) as e:
         decode(data, "a.txt")
@@ -153,7 +163,7 @@ def test_mostly_control_characters_without_nul_are_binary():
 
 
 @pytest.mark.parametrize("data,found", [
-    (codecs.BOM_UTF8 + SIMP.encode("utf-8") + b"\x00", "binary data (NUL bytes)"),
+    (codecs.BOM_UTF8 + SIMP.encode("utf-8") + b"\x00\x00", "binary data (NUL bytes)"),
     (codecs.BOM_UTF16_LE + (SIMP + "\x00").encode("utf-16-le"), "binary data (NUL bytes)"),
     (codecs.BOM_UTF16_LE + bytes(range(1, 32)).decode("ascii").encode("utf-16-le") * 20, "mostly control"),
 ], ids=["utf8_bom_nul", "utf16_bom_nul", "utf16_bom_control"])
@@ -260,3 +270,8 @@ def test_run_reports_nul_and_blank_files_and_reads_ascii_utf16(tmp_path):
     assert len(texts) == 2
     for p in [*out.glob("*.csv"), *texts]:
         assert b"\x00" not in p.read_bytes(), p
+
+
+def test_a_stray_nul_after_a_utf8_bom_is_removed_too():
+    got = decode(codecs.BOM_UTF8 + SIMP.encode("utf-8") + b"\x00", "a.txt")
+    assert got.text == SIMP and got.warnings == ("1 NUL byte(s) removed",)
