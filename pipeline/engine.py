@@ -112,6 +112,8 @@ class DocumentProcessor:
         self.kit = Toolkit(config)
         self.classifier = classifier
         self.segment = optional_stage("segment", "segment")
+        self.simplified_text = optional_stage("segment", "simplified_text")
+        self.simplified_items = optional_stage("segment", "simplified_items")
 
     def warm_up(self) -> None:
         """Build every lazy tool now (once per worker) by running the stages on a tiny report."""
@@ -138,7 +140,7 @@ class DocumentProcessor:
             if w.res.error is None:
                 cpu0, t = time.process_time(), time.perf_counter()
                 w.stage = "rows"
-                if self._guarded(w, lambda w=w: _fill_rows(w.res, w.doc, w.seg, w.labels, w.warnings)):
+                if self._guarded(w, lambda w=w: _fill_rows(w.res, w.doc, w.seg, w.labels, w.warnings, w.read)):
                     w.res.seconds["rows"] = time.perf_counter() - t
                 w.cpu += time.process_time() - cpu0
             if w.res.error is not None:
@@ -160,29 +162,41 @@ class DocumentProcessor:
             if self.segment is not None:
                 w.stage = "segment"
                 t = time.perf_counter()
-                w.seg = self.segment(w.doc, self.config)
+                view = self._simplified(w.doc)
+                w.seg = self.segment(w.doc, self.config, view=view)
+                w.read = w.seg.items if view is w.doc.text else self.simplified_items(w.seg.items, view)
                 w.res.seconds["segment"] = time.perf_counter() - t
 
         self._guarded(w, stages)
         w.cpu += time.process_time() - cpu0
         return w
 
+    def _simplified(self, doc: Any) -> str:
+        """The text the segmenter and the classifier read (``segment.simplified_text``).
+
+        With the default target it is ``doc.text`` itself: this processor's converter
+        made that text, and the same conversion would only make it again.
+        """
+        if self.kit.converter.target == "simplified" or self.simplified_text is None:
+            return doc.text
+        return self.simplified_text(doc, self.kit.converter)
+
     def _classify_batch(self, works: list["_Work"]) -> None:
         todo = [w for w in works if w.res.error is None and w.seg is not None and w.seg.items]
         if self.classifier is None or not todo:
             return
-        ids = [it.item_id for w in todo for it in w.seg.items]
+        ids = [it.item_id for w in todo for it in w.read]
         if len(todo) > 1 and len(set(ids)) == len(ids):
             cpu0, t = time.process_time(), time.perf_counter()
             try:
-                labels = _classify_items(self.classifier, [it for w in todo for it in w.seg.items])
+                labels = _classify_items(self.classifier, [it for w in todo for it in w.read])
             except Exception:  # one file's items broke the batch: classify file by file, so only it fails
                 labels = None
             if labels is not None and len(labels) == len(ids):
                 secs, cpu, n = time.perf_counter() - t, time.process_time() - cpu0, len(ids)
                 pos = 0
                 for w in todo:  # each file's share of the call, by its number of items
-                    k = len(w.seg.items)
+                    k = len(w.read)
                     w.labels = labels[pos:pos + k]
                     pos += k
                     w.res.seconds["classify"] = secs * k / n
@@ -191,7 +205,7 @@ class DocumentProcessor:
         for w in todo:
             cpu0, t = time.process_time(), time.perf_counter()
             w.stage = "classify"
-            if self._guarded(w, lambda w=w: setattr(w, "labels", _classify(self.classifier, w.seg))):
+            if self._guarded(w, lambda w=w: setattr(w, "labels", _classify_items(self.classifier, w.read))):
                 w.res.seconds["classify"] = time.perf_counter() - t
             w.cpu += time.process_time() - cpu0
 
@@ -224,6 +238,8 @@ class _Work:
     stage: str = "ingest"
     doc: Any = None
     seg: Any = None
+    #: the items as the classifier and the near-duplicate search read them: in simplified script
+    read: Any = None
     labels: list | None = None
     warnings: list[str] = field(default_factory=list)
     cpu: float = 0.0
@@ -247,10 +263,6 @@ def input_warnings(doc: Any) -> list[str]:
     return out
 
 
-def _classify(classifier: Any, seg: Any) -> list:
-    return _classify_items(classifier, seg.items)
-
-
 def _classify_items(classifier: Any, items: Sequence[Any]) -> list:
     """Labels of ``items`` (of one or more files: each finds its parent among them by id)."""
     classify_items = optional_stage("classify", "classify_items")
@@ -261,7 +273,9 @@ def _classify_items(classifier: Any, items: Sequence[Any]) -> list:
     return list(classifier.predict([it.text for it in items], parents, [it.item_id for it in items]))
 
 
-def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings: list[str]) -> None:
+def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings: list[str],
+               read: Any = None) -> None:
+    """The rows of one file; ``read``: its items in simplified script, for the near-duplicate search."""
     import dataclasses
 
     if seg is not None:  # the segmenter's document carries the metadata it found
@@ -289,6 +303,8 @@ def _fill_rows(res: DocResult, doc: Any, seg: Any, labels: list | None, warnings
         items.append(row)
     res.items = items
     signature = optional_stage("dedup", "signatures")
+    if read is not None and read is not seg.items:
+        seg = dataclasses.replace(seg, items=read)
     res.dedup = signature(seg, res.items) if signature else None
 
 

@@ -166,37 +166,49 @@ class ScriptConverter:
         if self.target == "keep" or not text:
             return text, ()
         name = _CONVERSIONS[self.target]
-        cmap, phrases, ambiguous = self._fast(name)
+        converted = self._convert(text, name)
         table = self._chars(name)
-        fast = self._charmap(name).translate(text)  # the whole text through the map at once
-        if phrases.search(text) is None:
-            converted = fast
-        else:
-            cc = None
-            out: list[str] = []
-            pos = 0
-            for line in text.split("\n"):
-                if not phrases.search(line):
-                    out.append(fast[pos:pos + len(line)])
-                else:
-                    parts = []
-                    for run in _RUNS.findall(line):
-                        conv = run.translate(cmap)
-                        if phrases.search(run):
-                            cc = cc or self._opencc(name)
-                            phrased = cc.convert(run)
-                            conv = phrased if len(phrased) == len(run) else conv
-                        parts.append(conv)
-                    out.append("".join(parts))
-                pos += len(line) + 1
-            converted = "\n".join(out)
         choices = []
-        for m in self._ambiguous_re(name, ambiguous).finditer(text):
+        for m in self._ambiguous_re(name, self._fast(name)[2]).finditer(text):
             i, c = m.start(), m.group()
             alts = table.get(c)
             if alts and len(alts) > 1:
                 choices.append(ScriptChoice(i, c, converted[i], alts))
         return converted, tuple(choices)
+
+    def simplify(self, text: str) -> str:
+        """``text`` in simplified script whatever this converter's target, offset for offset.
+
+        The same text as ``ScriptConverter("simplified").convert(text)[0]``, without
+        the report of ambiguous choices.  The segmenter, the metadata and the
+        classifier read a report through it whatever the target, since their cues
+        are simplified words (``pipeline.segment.simplified_text``).
+        """
+        return self._convert(text, "t2s") if text else text
+
+    def _convert(self, text: str, name: str) -> str:
+        cmap, phrases, _ = self._fast(name)
+        fast = self._charmap(name).translate(text)  # the whole text through the map at once
+        if phrases.search(text) is None:
+            return fast
+        cc = None
+        out: list[str] = []
+        pos = 0
+        for line in text.split("\n"):
+            if not phrases.search(line):
+                out.append(fast[pos:pos + len(line)])
+            else:
+                parts = []
+                for run in _RUNS.findall(line):
+                    conv = run.translate(cmap)
+                    if phrases.search(run):
+                        cc = cc or self._opencc(name)
+                        phrased = cc.convert(run)
+                        conv = phrased if len(phrased) == len(run) else conv
+                    parts.append(conv)
+                out.append("".join(parts))
+            pos += len(line) + 1
+        return "\n".join(out)
 
     def _charmap(self, name: str) -> CharMap:
         cache = self.__dict__.setdefault("_charmaps", {})

@@ -51,7 +51,7 @@ def test_processor_reports_a_bad_file_as_an_error_not_an_exception():
 def test_processor_reports_a_stage_bug_for_that_file_only(monkeypatch):
     proc = DocumentProcessor(Config())
 
-    def broken(doc, config):
+    def broken(doc, config, view=None):
         raise KeyError("marker")
 
     proc.segment = broken

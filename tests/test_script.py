@@ -54,6 +54,14 @@ def test_simplified_to_traditional():
     assert out == "工會組織建設"
 
 
+@pytest.mark.parametrize("target", ["simplified", "traditional", "keep"])
+def test_simplify_is_the_default_conversion_whatever_the_target(conv, target):
+    """The view the segmenter and the classifier read: T→S by every converter, offsets kept."""
+    for text in (TRAD, SIMP, "乾隆年間,他著書立說。頭髮乾了。", "這裏的後臺和瞭解,以及於是乎。\n第二行", ""):
+        got = ScriptConverter(target).simplify(text)
+        assert got == conv.convert(text)[0] and len(got) == len(text)
+
+
 def test_fast_path_matches_opencc_on_the_samples(conv, raw_files):
     """The one-for-one map plus OpenCC on phrase-sensitive runs gives OpenCC's own output."""
     import opencc
