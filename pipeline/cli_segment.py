@@ -50,7 +50,17 @@ def segment_paths(paths: Sequence[str | os.PathLike[str]], out: Path | None = No
     preflight(paths, None if out is None else Path(out), config)
     ingested = ingest_files(paths, config)
     segmented, errors = segment_documents(ingested.documents, config)
-    segmented = mark_duplicates(segmented, config)
+    read = None
+    if config.script != "simplified":  # compare items in simplified script, as unionmine run does
+        import dataclasses
+
+        from .script import ScriptConverter
+        from .segment import simplified_items, simplified_text
+
+        conv = ScriptConverter("simplified")
+        read = [dataclasses.replace(s, items=simplified_items(s.items, simplified_text(s.document, conv)))
+                for s in segmented]
+    segmented = mark_duplicates(segmented, config, read)
     result = SegmentResult(segmented, list(ingested.errors) + errors, stopped=ingested.stopped)
     if out is not None:
         out = uio.ensure_dir(Path(out))

@@ -315,9 +315,12 @@ def duplicates_from_signatures(material: Iterable[tuple[str, Signatures]], confi
     return out
 
 
-def mark_duplicates(segmented: list[SegmentedDocument], config: Config | None = None) -> list[SegmentedDocument]:
-    """The documents with ``duplicate_of`` set on near-duplicate articles and items."""
-    dup = duplicates_from_signatures([(s.document.doc_id, signatures(s)) for s in segmented], config)
+def mark_duplicates(segmented: list[SegmentedDocument], config: Config | None = None,
+                    read: list[SegmentedDocument] | None = None) -> list[SegmentedDocument]:
+    """The documents with ``duplicate_of`` set on near-duplicate articles and items;
+    ``read``: the same documents as the comparison should read them (their items in
+    simplified script, ``segment.simplified_items``), by default ``segmented``."""
+    dup = duplicates_from_signatures([(s.document.doc_id, signatures(s)) for s in (read or segmented)], config)
     out = []
     for s in segmented:
         arts = tuple(dataclasses.replace(a, duplicate_of=dup.get(a.article_id)) for a in s.articles)

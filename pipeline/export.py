@@ -53,6 +53,14 @@ STATS_ITEM_COLUMNS = frozenset({"item_id", "doc_id", "article", "article_id", "s
                                 "is_heading", "duplicate_of", "text", "primary_label", "secondary_labels"})
 
 
+def stats_item_columns(config: Config | None) -> frozenset[str]:
+    """The items.csv columns the statistics read: with a run in traditional script (or
+    kept), also ``text_original``, which the word tables read in simplified script."""
+    if config is not None and config.script != "simplified":
+        return STATS_ITEM_COLUMNS | {"text_original"}
+    return STATS_ITEM_COLUMNS
+
+
 def load_outputs(folder: str | Path = "data/processed", *, item_columns: Iterable[str] | None = None) -> Outputs:
     """documents.csv, articles.csv and items.csv of a run folder (articles may be absent).
 
@@ -129,13 +137,29 @@ def _test_tables(frame: pd.DataFrame, config: Config) -> dict[str, pd.DataFrame]
             "chisq_cells": pd.concat([c for c in cells if len(c)] or cells[:1], ignore_index=True)}
 
 
+def _simplified(frame: pd.DataFrame) -> list[str] | pd.Series:
+    """The item texts in simplified script: words are counted alike whatever script a run
+    wrote (``--script traditional`` or ``keep``; 活動 and 活动 are one word), and
+    jieba's dictionary is simplified.  A simplified corpus is returned as it is;
+    otherwise ``text_original`` (the report's own script) converted to simplified,
+    which is the ``text`` of a default run exactly."""
+    from .script import ScriptConverter
+
+    texts = frame["text"]
+    conv = ScriptConverter("simplified")
+    if conv.detect("\n".join(texts.astype(str).tolist())) in ("simplified", "none"):
+        return texts
+    source = frame["text_original"] if "text_original" in frame.columns else texts
+    return [conv.simplify(t) for t in source.astype(str).tolist()]
+
+
 def _word_tables(frame: pd.DataFrame, config: Config, tokenizer=None) -> dict[str, pd.DataFrame]:
     """The keyness and topic tables (jieba words of every counted item)."""
     out: dict[str, pd.DataFrame] = {}
     tk = tokenizer or keyness.build_tokenizer()
     stop = keyness.load_stopwords(config.stopwords)
     long = stats.label_long(frame, config.labels)
-    tokens_by_item = dict(zip(frame["item_id"], keyness.tokenize(frame["text"], tk, stop)))
+    tokens_by_item = dict(zip(frame["item_id"], keyness.tokenize(_simplified(frame), tk, stop)))
     long_tokens = [tokens_by_item[i] for i in long["item_id"]]
     item_tokens = [tokens_by_item[i] for i in frame["item_id"]]
     n = config.top_terms
@@ -258,7 +282,7 @@ def export_tables(in_dir: str | Path, out: str | Path | None = None, fmt: str = 
     """``unionmine export``: compute the tables of a run folder and write them in one format."""
     if fmt not in FORMATS:
         raise ConfigError("--format", "csv, parquet or xlsx", repr(fmt), "pass --format csv|parquet|xlsx")
-    o = load_outputs(in_dir, item_columns=STATS_ITEM_COLUMNS)
+    o = load_outputs(in_dir, item_columns=stats_item_columns(config))
     tables = compute_tables(o.documents, o.articles, o.items, config)
     if fmt == "xlsx":
         target = Path(out) if out is not None else o.folder / "stats" / "unionmine_stats.xlsx"
@@ -273,7 +297,7 @@ def write_run_outputs(out_dir: str | Path, config: Config | None = None, submit=
 
     ``submit``: see ``compute_tables``."""
     config = config or Config()
-    o = load_outputs(out_dir, item_columns=STATS_ITEM_COLUMNS)
+    o = load_outputs(out_dir, item_columns=stats_item_columns(config))
     tables = compute_tables(o.documents, o.articles, o.items, config, submit=submit)
     written = write_tables(tables, Path(out_dir) / "stats")
     if config.plots:

@@ -129,3 +129,26 @@ def test_a_run_in_any_script_labels_and_describes_items_as_the_default_run(class
     assert strip(got.items) == strip(want.items)  # ids, outline, offsets, text_original, labels, top terms
     assert [r["text"] for r in got.items] != [r["text"] for r in want.items]
     assert got.dedup.item_ids == want.dedup.item_ids and np.array_equal(got.dedup.items, want.dedup.items)
+
+
+def test_word_tables_count_words_alike_in_either_script():
+    # a traditional run's statistics read the simplified form of the report's own text
+    import pandas as pd
+
+    from pipeline.config import Config
+    from pipeline.export import _word_tables, stats_item_columns
+
+    simp = ["组织职工开展劳动竞赛活动", "做好困难职工帮扶和送温暖工作", "开展读书学习活动", "维护职工合法权益"] * 3
+    trad = ["組織職工開展勞動競賽活動", "做好困難職工幫扶和送溫暖工作", "開展讀書學習活動", "維護職工合法權益"] * 3
+    base = pd.DataFrame({"item_id": [f"d/a1/{i}" for i in range(12)], "doc_id": "d", "article": 1,
+                         "article_id": "d/a1", "sector": "school", "year": "2020", "doc_type": "plan",
+                         "is_heading": False, "duplicate_of": "", "primary_label": ["organization", "welfare",
+                                                                                     "culture", "rights"] * 3,
+                         "secondary_labels": ""})
+    a = _word_tables(base.assign(text=simp, text_original=trad), Config())
+    b = _word_tables(base.assign(text=trad, text_original=trad), Config(script="traditional"))
+    for name in a:
+        cols = [c for c in a[name].columns if c != "example_text"]
+        pd.testing.assert_frame_equal(a[name][cols], b[name][cols])
+    assert "text_original" in stats_item_columns(Config(script="keep"))
+    assert "text_original" not in stats_item_columns(Config())
