@@ -56,8 +56,12 @@ def _as_bool(s: pd.Series) -> pd.Series:
     return _text(s).str.lower().isin({"true", "1", "yes", "y", "t"})
 
 
+#: a document whose articles disagree has the value ``mixed`` (``metadata.MIXED``): not a group
+MIXED = "mixed"
+
+
 def _known(s: pd.Series) -> pd.Series:
-    return ~s.str.lower().isin({"", UNKNOWN, "nan", "none"})
+    return ~s.str.lower().isin({"", UNKNOWN, MIXED, "nan", "none"})
 
 
 def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
@@ -73,8 +77,13 @@ def attach_groups(documents: pd.DataFrame | None, articles: pd.DataFrame | None,
     """Items with ``article_id``, ``sector``, ``year``, ``doc_type`` and ``article_duplicate_of``.
 
     Metadata comes from the item itself when it has the column, else from its
-    article, else from its document; where none has it (empty or ``unknown``),
-    the group is ``unknown``.
+    article, else from its document, but only from a document none of whose
+    articles has a value for the field: a run's document value is the one its
+    articles share, so it would only lend an article the value of its
+    siblings (in the samples 45% of the counted items took a year that way,
+    93 of the 99 items of "2009"); a document value given by hand for a
+    document whose articles have none is used.  Where none has it (empty,
+    ``unknown``, or a document's ``mixed``), the group is ``unknown``.
     """
     _require(items, "items", ("item_id", "doc_id", "article"))
     out = items.copy()
@@ -107,9 +116,16 @@ def attach_groups(documents: pd.DataFrame | None, articles: pd.DataFrame | None,
         docs = docs.drop_duplicates("doc_id").set_index("doc_id")
     for c in meta:
         value = pd.Series("", index=out.index)
+        doc_values = None
+        if docs is not None and c in docs.columns:
+            doc_values = out["doc_id"].map(_text(docs[c]))
+            if c in out.columns:  # documents whose articles know the field: their value is the articles'
+                known_in = set(out.loc[_known(_text(out[c])), "doc_id"])
+                if articles is not None and c in articles.columns:
+                    known_in |= set(_text(articles["doc_id"])[_known(_text(articles[c])).to_numpy()])
+                doc_values = doc_values.where(~out["doc_id"].isin(known_in), "")
         sources = [out.pop(f"_item_{c}") if f"_item_{c}" in out.columns else None,
-                   out[c] if c in out.columns else None,
-                   out["doc_id"].map(_text(docs[c])) if docs is not None and c in docs.columns else None]
+                   out[c] if c in out.columns else None, doc_values]
         for src in sources:
             if src is not None:
                 src = _text(src)
@@ -307,6 +323,8 @@ class ChiSquareResult:
     labels: str = "primary"
     warning: str = ""
     dropped: tuple[str, ...] = field(default_factory=tuple)
+    p_value_cluster: float = float("nan")
+    cluster_method: str = ""
 
     @property
     def small_expected(self) -> bool:
@@ -320,7 +338,8 @@ class ChiSquareResult:
                 "min_expected": self.min_expected, "share_expected_below_5": self.share_expected_below_5,
                 "small_expected": self.small_expected, "p_value_exact": self.p_value_exact,
                 "exact_method": self.exact_method, "n_permutations": self.n_permutations,
-                "dropped": "; ".join(self.dropped), "warning": self.warning}
+                "dropped": "; ".join(self.dropped), "warning": self.warning,
+                "p_value_cluster": self.p_value_cluster, "cluster_method": self.cluster_method}
 
     def cells(self) -> pd.DataFrame:
         """One row per (group, label): observed, expected, Pearson and adjusted residuals."""
@@ -463,11 +482,13 @@ def chi_square_from_table(observed: pd.DataFrame, *, grouping: str = "", labels:
 
 def chi_square_test(frame: pd.DataFrame, by: str, *, labels: str = "primary", exact: str = "auto",
                     n_permutations: int = 10000, seed: int = 0, drop_unknown: bool = True,
-                    warn: bool = True) -> ChiSquareResult:
+                    warn: bool = True, cluster_permutations: int = 2000) -> ChiSquareResult:
     """Chi-square test of independence of function × ``by`` on the analysis frame.
 
     Items whose group is ``unknown`` are left out of the test (``drop_unknown``),
-    as a group of "no metadata" is not a group one can interpret.
+    as a group of "no metadata" is not a group one can interpret.  Besides the
+    item-level p-values, ``p_value_cluster`` permutes the groups among whole
+    articles (``cluster_permutation_p``; 0 permutations: not computed).
     """
     tab = crosstab(frame, by, labels)
     unknown = drop_unknown and UNKNOWN in tab.index
@@ -477,9 +498,66 @@ def chi_square_test(frame: pd.DataFrame, by: str, *, labels: str = "primary", ex
                                 n_permutations=n_permutations, seed=seed)
     if unknown:
         res = dataclasses.replace(res, dropped=(f"{by}={UNKNOWN}",) + res.dropped)
+    if cluster_permutations and res.observed.shape[0] > 1 and res.observed.shape[1] > 1:
+        p, how = cluster_permutation_p(frame, by, res, labels=labels, n_permutations=cluster_permutations,
+                                       seed=seed)
+        res = dataclasses.replace(res, p_value_cluster=p, cluster_method=how)
     if warn and res.warning:
         warnings.warn(res.warning, stacklevel=2)
     return res
+
+
+def cluster_permutation_p(frame: pd.DataFrame, by: str, res: ChiSquareResult, *, labels: str = "primary",
+                          n_permutations: int = 2000, seed: int = 0) -> tuple[float, str]:
+    """The chi-square statistic's p-value when the groups are shuffled among whole
+    articles, each article's items kept together.
+
+    Items of one report are not independent: they share an author, a unit and a
+    template, so the item-level p-values (``p_value``, ``p_value_exact``) treat a
+    group of two or three reports as hundreds of independent draws and come out
+    far too small.  Here the unit of the permutation is the article (the unit
+    the metadata is found for): under the null hypothesis the group an article
+    belongs to does not matter, so every reassignment of the groups to the
+    articles is as likely.  Returns (p, how); p is NaN when a grouping is the
+    article itself (nothing to permute) or an article's items are in several
+    groups.  ``(1 + k) / (1 + B)``, seeded.
+    """
+    if by == "article_id":
+        return float("nan"), "none: the groups are the articles"
+    long = label_long(frame, labels)
+    long = long.assign(_g=_text(long[by]))
+    long = long[long["_g"].isin(res.observed.index) & long["label"].isin(res.observed.columns)]
+    per = long.groupby("article_id")["_g"].nunique()
+    if (per > 1).any():
+        return float("nan"), "none: some articles have items in several groups"
+    groups = list(res.observed.index)
+    cols = list(res.observed.columns)
+    counts = (long.groupby(["article_id", "label"])["item_id"].nunique().unstack(fill_value=0)
+              .reindex(columns=cols, fill_value=0))
+    art_group = long.drop_duplicates("article_id").set_index("article_id")["_g"].reindex(counts.index)
+    g_index = art_group.map({g: i for i, g in enumerate(groups)}).to_numpy()
+    x = counts.to_numpy(float)
+    if len(x) < 3:
+        return float("nan"), "none: fewer than three articles"
+    observed = _chi2_stat(res.observed.to_numpy(float))
+    rng = np.random.default_rng(seed)
+    col_sums = x.sum(0)
+    n = x.sum()
+    hits, n_g, done = 0, len(groups), 0
+    while done < n_permutations:  # in batches: one bincount per label for the whole batch
+        b = min(256, n_permutations - done)
+        perms = rng.permuted(np.broadcast_to(g_index, (b, len(g_index))), axis=1)
+        flat = (perms + (np.arange(b) * n_g)[:, None]).ravel()
+        tables = np.stack([np.bincount(flat, weights=np.tile(x[:, j], b), minlength=b * n_g)
+                           for j in range(len(cols))], axis=1).reshape(b, n_g, len(cols))
+        exp = tables.sum(2)[:, :, None] * col_sums[None, None, :] / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats_ = np.nansum((tables - exp) ** 2 / exp, axis=(1, 2))
+        hits += int((stats_ >= observed - 1e-9).sum())
+        done += b
+    p = (1 + hits) / (1 + n_permutations)
+    return float(p), (f"groups permuted among {len(x)} articles, items kept together "
+                      f"(B={n_permutations}, seed={seed})")
 
 
 # ------------------------------------------------------------------------------

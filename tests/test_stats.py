@@ -326,3 +326,39 @@ def test_a_one_document_group_gets_no_bootstrap_interval(frame):
     assert rows["ci_low"].isna().all() and rows["ci_high"].isna().all()
     assert rows["ci_method"].str.startswith("none: one document").all()
     assert rows["share"].notna().all()
+
+
+def test_an_article_does_not_borrow_its_siblings_value_and_mixed_is_no_group():
+    # a run's document value is what its articles share: lent to an article without
+    # one, it would only be a sibling's guess; "mixed" (articles disagree) is no group
+    docs, arts, items = synthetic_tables()
+    arts.loc[arts.article_id == "d1:2", ["year", "duplicate_of"]] = ["", ""]   # d1's second article: no year
+    docs.loc[docs.doc_id == "d1", "year"] = "2012"                              # the one d1's articles share
+    docs.loc[docs.doc_id == "d2", "year"] = "mixed"
+    arts.loc[arts.article_id == "d2:1", "year"] = ""
+    f = stats.analysis_frame(docs, arts, items, keep_duplicates=True).set_index("item_id")
+    assert f.loc["d1:2:1", "year"] == stats.UNKNOWN and f.loc["d1:1:2", "year"] == "2012"
+    assert set(f.loc[f.doc_id == "d2", "year"]) == {stats.UNKNOWN}
+    assert f.loc["d3:1:1", "year"] == "2013"  # d3's article has no year: the document's own value is used
+    res = stats.chi_square_test(f.reset_index(), "year", warn=False)
+    assert "mixed" not in res.observed.index
+
+
+def test_the_cluster_permutation_p_value_sees_reports_not_items():
+    # four articles of 30 items, each article all one function: item by item the two
+    # groups differ beyond doubt, but with whole articles shuffled, one of the three
+    # ways to split four articles into two pairs is as extreme as what was seen
+    rows = []
+    for art, (group, label) in enumerate([("a", "welfare"), ("a", "culture"), ("b", "welfare"),
+                                          ("b", "rights")]):
+        rows += [(f"d{art}:1:{k}", f"d{art}", "1", label, group) for k in range(30)]
+    items = pd.DataFrame(rows, columns=["item_id", "doc_id", "article", "primary_label", "sector"])
+    frame = stats.analysis_frame(None, None, items)
+    res = stats.chi_square_test(frame, "sector", warn=False, cluster_permutations=3000)
+    assert res.p_value < 1e-10
+    assert 0.2 < res.p_value_cluster <= 1.0
+    assert res.cluster_method.startswith("groups permuted among 4 articles")
+    again = stats.chi_square_test(frame, "sector", warn=False, cluster_permutations=3000)
+    assert again.p_value_cluster == res.p_value_cluster  # seeded
+    assert np.isnan(stats.chi_square_test(frame, "article_id", warn=False).p_value_cluster)
+    assert "p_value_cluster" in res.summary()
