@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -327,6 +328,11 @@ class ChiSquareResult:
     cluster_method: str = ""
 
     @property
+    def tested(self) -> bool:
+        """Whether there was a test (at least two groups and two labels with counts)."""
+        return not math.isnan(self.chi2)
+
+    @property
     def small_expected(self) -> bool:
         """Cochran's rule fails: an expected count below 1, or more than 20 % below 5."""
         return self.min_expected < 1 or self.share_expected_below_5 > 0.2
@@ -334,9 +340,10 @@ class ChiSquareResult:
     def summary(self) -> dict:
         return {"grouping": self.grouping, "labels": self.labels, "n": self.n,
                 "n_groups": self.observed.shape[0], "n_labels": self.observed.shape[1],
-                "chi2": self.chi2, "dof": self.dof, "p_value": self.p_value, "cramers_v": self.cramers_v,
+                "chi2": self.chi2, "dof": self.dof if self.tested else None, "p_value": self.p_value,
+                "cramers_v": self.cramers_v,
                 "min_expected": self.min_expected, "share_expected_below_5": self.share_expected_below_5,
-                "small_expected": self.small_expected, "p_value_exact": self.p_value_exact,
+                "small_expected": self.small_expected if self.tested else None, "p_value_exact": self.p_value_exact,
                 "exact_method": self.exact_method, "n_permutations": self.n_permutations,
                 "dropped": "; ".join(self.dropped), "warning": self.warning,
                 "p_value_cluster": self.p_value_cluster, "cluster_method": self.cluster_method}
@@ -601,6 +608,8 @@ def compare_two_groups(frame: pd.DataFrame, by: str, a: str, b: str, *, labels: 
     from statsmodels.stats.multitest import multipletests
 
     _check_by(frame, by)
+    if a == b:
+        raise ConfigError("groups", "two different groups", f"{a!r} twice", "name two groups of the grouping")
     tab, n = _group_counts(frame, by, labels)
     for g in (a, b):
         if g not in n.index:

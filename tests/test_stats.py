@@ -362,3 +362,11 @@ def test_the_cluster_permutation_p_value_sees_reports_not_items():
     assert again.p_value_cluster == res.p_value_cluster  # seeded
     assert np.isnan(stats.chi_square_test(frame, "article_id", warn=False).p_value_cluster)
     assert "p_value_cluster" in res.summary()
+
+
+def test_an_untested_grouping_says_so_and_a_group_is_not_compared_with_itself(frame):
+    one = frame[frame["sector"] == "health"]
+    row = stats.chi_square_test(one, "sector", warn=False).summary()
+    assert row["dof"] is None and row["small_expected"] is None and math.isnan(row["chi2"])
+    with pytest.raises(ConfigError, match="two different groups"):
+        stats.compare_two_groups(frame, "sector", "health", "health")
