@@ -12,6 +12,7 @@ Importing the package prints and logs nothing and loads no model.
 from __future__ import annotations
 
 from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 __version__ = "0.1.0"
@@ -27,6 +28,26 @@ _LAZY = {
     "mark_duplicates": ("pipeline.dedup", "mark_duplicates"),
     "run_corpus": ("pipeline.run", "run_corpus"),
 }
+
+
+class _StageModule(ModuleType):
+    """A stage's module that can be called as its stage function.
+
+    ``pipeline.ingest`` and ``pipeline.segment`` name both a function (the API
+    above) and a submodule; importing the submodule (which any use of the function
+    does) makes the package attribute the module, so a second
+    ``pipeline.ingest(path)`` called a module.  The module forwards the call.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
+def _callable_stage(module_name: str) -> None:
+    """Make ``sys.modules[module_name]`` callable as its function of the same name."""
+    import sys
+
+    sys.modules[module_name].__class__ = _StageModule
 
 
 def __getattr__(name: str) -> Any:

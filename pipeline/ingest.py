@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from . import io as uio
+from . import _callable_stage
 from .config import Config
 from .decode import decode
 from .errors import ConfigError
@@ -221,3 +222,7 @@ def ingest(path: str | os.PathLike[str], config: Config | None = None, kit: Tool
     p = Path(path)
     kit = kit or Toolkit(config or Config())
     return ingest_bytes(uio.read_bytes(p), doc_id or p.stem, str(p), kit)
+
+
+# ``pipeline.ingest(path)`` / ``pipeline.segment(doc)`` keep working once this module is imported
+_callable_stage(__name__)

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Iterable, Optional, Sequence
 
+from . import _callable_stage
 from .config import Config
 from .model import Article, Document, FileError, Item, SegmentedDocument
 from .script import ScriptConverter
@@ -860,3 +861,7 @@ def segment_documents(docs: Iterable[Document], config: Config | None = None
                                     f"{doc.source or doc.doc_id}: expected the segment stage to succeed; found "
                                     f"{type(e).__name__}: {e}; please report this file to the unionmine developers"))
     return out, errors
+
+
+# ``pipeline.ingest(path)`` / ``pipeline.segment(doc)`` keep working once this module is imported
+_callable_stage(__name__)

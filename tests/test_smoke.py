@@ -21,3 +21,18 @@ def test_repair_cli_writes_texts_and_repairs(tmp_path, raw_files):
     rep = read_csv(tmp_path / "repairs.csv")
     assert {"doc_id", "rule", "start", "end", "before", "after"} <= set(rep.columns)
     assert set(rep["doc_id"]) == {f.stem for f in raw_files}
+
+
+def test_the_stage_functions_can_be_called_again_once_their_modules_are_imported():
+    # importing pipeline.ingest (which the first call does) made the package attribute
+    # the submodule, and a second pipeline.ingest(path) called a module
+    import pipeline
+    from tests.conftest import RAW
+
+    path = sorted(RAW.glob("*.txt"))[1]
+    first, second = pipeline.ingest(path), pipeline.ingest(path)
+    assert first.text == second.text
+    assert len(pipeline.segment(first).items) == len(pipeline.segment(second).items) > 0
+    from pipeline.ingest import replay
+
+    assert replay(second.raw_text, second.repairs) == second.text_original
