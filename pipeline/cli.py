@@ -84,9 +84,9 @@ def _config_from(args: argparse.Namespace, **more):
 def _add_repair(sub) -> None:
     p = sub.add_parser("repair", **_help(
         "Repair reports: decode, fix mojibake, restore marks, strip pinyin and boilerplate, rejoin wraps.\n\n"
-        "Writes DIR/<input stem>.txt (UTF-8) for each input and DIR/repairs.csv, one row per change\n"
-        "(doc_id, rule, start, end, before, after, …), replayable in order. Files that fail are\n"
-        "listed in DIR/errors.csv.",
+        "Writes DIR/<input stem>.txt (UTF-8) for each input, DIR/repairs.csv, one row per change\n"
+        "(doc_id, rule, start, end, before, after, …), replayable in order, and DIR/documents.csv\n"
+        "(encoding read, warnings of decoding). Files that fail are listed in DIR/errors.csv.",
         "unionmine repair data/raw --out repaired --script keep"))
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")

@@ -196,11 +196,12 @@ def _repaired(text: str, encoding: str, warnings: Sequence[str], data: bytes, do
     if script == "none":
         warnings.append("no Chinese characters found: is this a union report?")
     converted, choices = converter.convert(clean)
-    base = len(repairs)
-    for i, ch in enumerate(choices):
+    for ch in choices:
+        if ch.after == ch.before:
+            continue  # ambiguous, but kept as it was (覆 among 覆/复): no change, no row
         note = "OpenCC candidates " + "/".join(ch.alternatives) + f"; took {ch.after}"
         repairs.append(Repair.make("convert_script", ch.start, ch.start + 1, ch.start, ch.start + 1,
-                                   ch.before, ch.after, base + i, 1.0 / len(ch.alternatives), note))
+                                   ch.before, ch.after, len(repairs), 1.0 / len(ch.alternatives), note))
     return Document(
         doc_id=doc_id,
         source=source,

@@ -134,6 +134,10 @@ def repair_files(paths: Sequence[str | os.PathLike[str]], out: Path, config: Con
     for doc in result.documents:
         uio.write_text(out / f"{doc.doc_id}.txt", doc.text)
     uio.write_csv(out / "repairs.csv", tables.repairs_frame(result.documents))
+    # the encoding each file was read in and what decoding noticed (dropped NULs,
+    # undecodable bytes, lines in two encodings): the part of the trail before repairs.csv
+    uio.write_csv(out / "documents.csv", tables.frame(map(tables.document_row, result.documents),
+                                                      tables.DOCUMENT_COLUMNS))
     uio.write_csv(out / "errors.csv", tables.frame(map(tables.error_row, result.errors), tables.ERROR_COLUMNS))
     return result
 

@@ -21,6 +21,9 @@ def test_repair_cli_writes_texts_and_repairs(tmp_path, raw_files):
     rep = read_csv(tmp_path / "repairs.csv")
     assert {"doc_id", "rule", "start", "end", "before", "after"} <= set(rep.columns)
     assert set(rep["doc_id"]) == {f.stem for f in raw_files}
+    docs = read_csv(tmp_path / "documents.csv")  # the encoding and decoding warnings: the trail before repairs
+    assert set(docs["doc_id"]) == {f.stem for f in raw_files} and (docs["encoding"] != "").all()
+    assert "convert_script" not in set(rep["rule"])  # --script keep: no conversion
 
 
 def test_the_stage_functions_can_be_called_again_once_their_modules_are_imported():
