@@ -735,7 +735,9 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     for k in best.unknown:
         agree = sum(math.exp(v - mx) for (o, n, i2), v in outcomes.items()
                     if len(o) > k and o[k] == best.out[k]) / z
-        if agree < min_conf:
+        if agree < min_conf or conf < min_conf:
+            # unsure of this character, or of the reading as a whole: then the
+            # characters the search chose are guesses, shown as the mark
             marked.append(out[k])
             out[k] = mark
     end = obs_from + consumed

@@ -250,3 +250,23 @@ def test_readings_far_behind_a_finished_one_are_given_up(kit, monkeypatch):
     slow, n_slow = search()
     assert fast and fast == slow
     assert n_fast < 0.9 * n_slow, (n_fast, n_slow)
+
+
+def test_a_reading_unsure_as_a_whole_shows_its_guesses_as_the_mark(kit):
+    # below gbk_min_confidence the characters the search chose are guesses: each is
+    # the mark; the characters the bytes fix stay (never invented text, never dropped)
+    doc = _raw("000")
+    free = {(e.start, e.end): e for e in gbk.recover_misaligned_gbk(doc, Toolkit(kit.config.replace(
+        gbk_min_confidence=0.0)))}
+    strict = gbk.recover_misaligned_gbk(doc, Toolkit(kit.config.replace(gbk_min_confidence=1.0,
+                                                                         unrecoverable_mark="■")))
+    assert strict and len(strict) == len(free)
+    unsure = 0
+    for e in strict:
+        f = free[(e.start, e.end)]
+        assert len(e.replacement) == len(f.replacement)
+        assert all(a == b or a == "■" for a, b in zip(e.replacement, f.replacement))
+        if e.confidence < 1.0:
+            unsure += 1
+            assert "■" in e.replacement or e.replacement == f.replacement
+    assert unsure
