@@ -47,8 +47,7 @@ def segment_paths(paths: Sequence[str | os.PathLike[str]], out: Path | None = No
 
     config = config or Config()
     t0 = time.perf_counter()
-    preflight(paths, None if out is None else Path(out), config)
-    ingested = ingest_files(paths, config)
+    ingested = ingest_files(paths, config, preflight(paths, None if out is None else Path(out), config))
     segmented, errors = segment_documents(ingested.documents, config)
     read = None
     if config.script != "simplified":  # compare items in simplified script, as unionmine run does

@@ -107,9 +107,10 @@ def _ingest_one(f: uio.InputFile, kit: Toolkit) -> Document | FileError:
                          "please report this file to the unionmine developers")
 
 
-def ingest_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> RunResult:
+def ingest_files(paths: Sequence[str | os.PathLike[str]], config: Config, found=None) -> RunResult:
+    """Ingest the reports under ``paths``; ``found``: what ``preflight`` discovered there."""
     t0 = time.perf_counter()
-    inputs, skipped = uio.discover(paths, config.patterns)
+    inputs, skipped = found if found is not None else uio.discover(paths, config.patterns)
     result = RunResult()
     result.errors.extend(_skipped_errors(skipped))
     kit = Toolkit(config)
@@ -128,8 +129,7 @@ def ingest_files(paths: Sequence[str | os.PathLike[str]], config: Config) -> Run
 
 def repair_files(paths: Sequence[str | os.PathLike[str]], out: Path, config: Config) -> RunResult:
     """``unionmine repair``: repaired texts, repairs.csv and errors.csv under ``out``."""
-    preflight(paths, Path(out), config)
-    result = ingest_files(paths, config)
+    result = ingest_files(paths, config, preflight(paths, Path(out), config))
     uio.ensure_dir(out)
     for doc in result.documents:
         uio.write_text(out / f"{doc.doc_id}.txt", doc.text)
@@ -285,8 +285,9 @@ def preflight(paths: Sequence[str | os.PathLike[str]], out: Path | None,
         raise ConfigError(given, "folders or files of reports", "nothing at that path",
                           "check the path (a typo?); nothing was written")
     inputs, skipped = uio.discover(paths, config.patterns)
-    if out is not None:
-        inputs = [f for f in inputs if not _inside(f.path, out)]  # never read our own outputs back
+    if out is not None:  # never read our own outputs back
+        inputs = [f for f in inputs if not _inside(f.path, out)]
+        skipped = [(p, r) for p, r in skipped if not _inside(Path(p), out)]
     if not inputs and not any(not r.startswith(("no such", "not matched")) for _, r in skipped):
         others = sum(1 for _, r in skipped if r.startswith("not matched"))
         raise ConfigError(given, f"report files matching {', '.join(config.patterns)}",
@@ -334,9 +335,8 @@ def run_corpus(paths: Sequence[str | os.PathLike[str]], out: Path | str | None =
 def _run(found, out_dir: Path, config: Config, n_workers: int | None, t0: float) -> RunResult:
     manifest = Manifest(config)
     result = RunResult(out=out_dir)
-    inputs, skipped = found
-    inputs = [f for f in inputs if not _inside(f.path, out_dir)]  # never read our own outputs back
-    for err in _skipped_errors([(p, r) for p, r in skipped if not _inside(Path(p), out_dir)]):
+    inputs, skipped = found  # outputs under out_dir already left out (``preflight``)
+    for err in _skipped_errors(skipped):
         result.errors.append(err)
         manifest.add_input("", err.file, "", 0, err.kind, False)
 
