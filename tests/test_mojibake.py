@@ -95,6 +95,18 @@ def test_kunkao_runs_are_flagged_not_invented(kit):
     assert "unrecoverable" in edits[0].note
 
 
+def test_a_character_that_survives_between_kunkao_runs_is_kept(kit):
+    # 职's GBK bytes (D6 B0) are valid UTF-8: it comes through the round trip as itself,
+    # between the 锟斤拷 of 难 and of 工; it was swallowed with them
+    src = "难职工"
+    damaged = src.encode("gbk").decode("utf-8", "replace").encode("utf-8").decode("gbk", "replace")
+    assert damaged == "锟斤拷职锟斤拷"
+    edits = mojibake.recover_chinese_mojibake("帮扶困" + damaged + "。", kit)
+    mark = kit.config.unrecoverable_mark
+    assert len(edits) == 1 and edits[0].replacement == f"{mark}职{mark}", edits
+    assert "1 character(s) between the runs kept" in edits[0].note
+
+
 def test_whole_file_big5_read_as_gbk(kit):
     clean = _raw("000")[:3000]
     damaged = clean.encode("big5", "replace").decode("gbk", "replace").replace("\ufffd", "?")
