@@ -7,6 +7,7 @@ text it is given and never touches anything else.  The applier in
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import threading
 import unicodedata
@@ -383,6 +384,7 @@ _INLINE_BOILERPLATE = [
     ("html", re.compile(r"</?p>|<br\s*/?>|&nbsp;")),
     ("stray", re.compile(f"(?<=[{CJK}])[.'](?=[{CJK}])")),
 ]
+_ENTITY = re.compile(r"&(?:[A-Za-z]{2,8}|#[0-9]{2,6}|#[xX][0-9A-Fa-f]{2,5});")
 # matched on a simplified copy of the line (see _t2s_map)
 _INTRO_LINE = re.compile(r"^[^\n]*小编[^\n]*(供大家参考|欢迎参考|希望[^\n]*有所启发|仅供参考|欢迎阅读|欢迎借鉴|希望[^\n]*帮助)[^\n]*$")
 _INTRO_SENTENCE = re.compile(r"[^。！？!?\n]*小编[^。！？!?\n]*(供大家参考|欢迎参考|希望[^\n。]*有所启发|仅供参考|欢迎阅读|欢迎借鉴|希望[^\n。]*帮助)[^。！？!?\n]*[。！？!?]?")
@@ -410,6 +412,11 @@ def strip_boilerplate(text: str, kit: "Toolkit") -> list["Edit"]:
     for kind, rx in _INLINE_BOILERPLATE:
         for m in rx.finditer(text):
             edits.append(_edit(m.start(), m.end(), "", 0.95, kind))
+    if "&" in text:  # other HTML entities of the page's source: the character they stand for
+        for m in _ENTITY.finditer(text):
+            char = html.unescape(m.group())
+            if char != m.group() and m.group() != "&nbsp;":
+                edits.append(_edit(m.start(), m.end(), char, 0.95, f"html entity {m.group()}"))
     edits += _keyword_stuffing(text)
     simp = _simplified(text, kit)
     lines = [(s, simp[s:s + len(ln)]) for s, ln in _lines(text)]

@@ -210,3 +210,14 @@ def test_fix_mojibake_sends_ftfy_only_lines_it_can_fix(monkeypatch):
     assert len(seen) == 2, "both lines hold something ftfy fixes"
     fixed = apply_edits(broken, "fix_mojibake", edits)[0]
     assert fixed == "社區(qū)“工会”建設\na“b”"
+
+
+def test_html_entities_left_by_the_page_become_their_characters():
+    from pipeline import rules
+    from pipeline.ingest import Toolkit
+
+    text = "工会&amp;职代会&ldquo;送温暖&rdquo;活动&#12290;&nbsp;完成。A&B公司&未知;"
+    edits = rules.strip_boilerplate(text, Toolkit())
+    got = {text[e.start:e.end]: e.replacement for e in edits}
+    assert got == {"&amp;": "&", "&ldquo;": "“", "&rdquo;": "”", "&#12290;": "。", "&nbsp;": ""}
+    assert all(e.note.startswith(("html entity", "html")) for e in edits)
