@@ -263,7 +263,8 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(nn[:, None] > 0, c / np.where(nn > 0, nn, 1)[:, None], np.nan)
     lo, hi = wilson_interval(c, np.repeat(nn[:, None], len(label_list), axis=1), alpha)
-    method = np.full(len(groups), "wilson", dtype=object)
+    wilson_lo, wilson_hi = lo.copy(), hi.copy()
+    method = np.full((len(groups), len(label_list)), "wilson", dtype=object)
     if ci == "bootstrap":
         rng = np.random.default_rng(seed)
         by_group = dict(tuple(long.groupby("_g"))) if len(long) else {}
@@ -280,12 +281,18 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
                 continue
             lo[i], hi[i] = _bootstrap_interval(sub, cluster, label_list, alpha, n_boot, rng)
             method[i] = f"bootstrap over {'documents' if cluster == 'doc_id' else 'items'} (B={n_boot}, seed={seed})"
+            # a label seen in none or in all of the group's items: every resample gives
+            # the same share, a zero-width interval; the Wilson interval says what the
+            # count allows
+            fixed = (c[i] == 0) | (c[i] == nn[i])
+            lo[i][fixed], hi[i][fixed] = wilson_lo[i][fixed], wilson_hi[i][fixed]
+            method[i][fixed] = "wilson (count 0 or all: a bootstrap cannot vary it)"
     rows = pd.DataFrame({
         "grouping": by, "group": np.repeat(groups, len(label_list)), "label": np.tile(label_list, len(groups)),
         "count": c.astype(int).ravel(), "n_items": np.repeat(nn.astype(int), len(label_list)),
         "share": share.ravel(), "ci_low": lo.ravel(), "ci_high": hi.ravel(),
         "n_documents": np.repeat(n_docs.to_numpy(int), len(label_list)), "labels": labels,
-        "ci_method": np.repeat(method, len(label_list))})
+        "ci_method": method.ravel()})
     return rows[SHARE_COLUMNS]
 
 

@@ -370,3 +370,15 @@ def test_an_untested_grouping_says_so_and_a_group_is_not_compared_with_itself(fr
     assert row["dof"] is None and row["small_expected"] is None and math.isnan(row["chi2"])
     with pytest.raises(ConfigError, match="two different groups"):
         stats.compare_two_groups(frame, "sector", "health", "health")
+
+
+def test_a_bootstrap_does_not_claim_certainty_for_a_label_never_or_always_seen(frame):
+    # every resample of a group without 'other' gives 0: the Wilson interval says what 0 of n allows
+    out = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1)
+    zero = out[(out["count"] == 0) & (out["group"] != stats.ALL)]
+    assert len(zero) and (zero["ci_high"] > 0).all()
+    assert zero["ci_method"].str.startswith("wilson (count 0 or all").all()
+    lo, hi = stats.wilson_interval([0], [int(zero.iloc[0]["n_items"])])
+    assert zero.iloc[0]["ci_high"] == pytest.approx(hi[0])
+    seen = out[(out["count"] > 0) & (out["count"] < out["n_items"]) & (out["group"] != stats.ALL)]
+    assert seen["ci_method"].str.startswith("bootstrap over items").all()
