@@ -823,9 +823,10 @@ def segment(doc: Document, config: Config | None = None, view: str | None = None
 
     ``config`` is accepted for symmetry with the other stages; segmentation has no
     options yet (near-duplicates are marked corpus-wide by ``pipeline.dedup``).
-    ``view``: ``simplified_text(doc)``, worked out here when None.  Items and
-    titles are written in the script of ``doc.text``; markers, the metadata and its
-    evidence in simplified script, as a run with the default target writes them.
+    ``view``: ``simplified_text(doc)``, worked out here when None.  Items, titles
+    and the organisation's name are written in the script of ``doc.text``; markers,
+    the other metadata and the evidence in simplified script, as a run with the
+    default target writes them (so runs in either script group alike).
     """
     from .metadata import article_metadata, document_metadata
 
@@ -839,6 +840,9 @@ def segment(doc: Document, config: Config | None = None, view: str | None = None
         head = "\n".join(ln.text for ln in span.title_lines)
         tail = "\n".join(ln.text for ln in span.lines[-4:])
         meta = article_metadata(span.title, head, view[span.start:span.end], tail)
+        org = meta.get("organization", "")
+        if view is not doc.text and org and org != "unknown":  # a name, written as the report writes it
+            meta["organization"] = _written(org, span.start, view, doc.text)
         articles.append(Article(f"{doc.doc_id}/a{span.index}", doc.doc_id, span.index,
                                 _written(span.title, span.start, view, doc.text), span.start, span.end, meta))
         items.extend(its)
