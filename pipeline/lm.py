@@ -133,12 +133,9 @@ class CharLM:
         return [c for c, _ in self.uni.most_common(n)]
 
     def bigram_array(self) -> tuple:
-        """The bigram counts as sorted integer keys and their counts (``pair_key``),
-        for looking up many pairs at once (``DocLM.probs``); built on first use."""
-        got = self.__dict__.get("_bi_array")
-        if got is None:
-            got = self._bi_array = _pair_arrays(self.bi)
-        return got
+        """The bigram counts as sorted integer keys and their counts (``_key``), for
+        looking up many pairs at once (``DocLM.probs``); built on first use."""
+        return _arrays_of(self, "bi")
 
 
 class CharArrays:
@@ -178,13 +175,23 @@ def _key(chars: str) -> int:
 
 
 def _pair_arrays(bigrams: dict[str, int]) -> tuple:
-    """Sorted integer keys (``_key``) of character pairs or triples, and their counts."""
+    """Sorted integer keys (``_key``) of characters, pairs or triples, and their counts."""
     import numpy as np
 
     keys = np.fromiter((_key(k) for k in bigrams), dtype=np.int64, count=len(bigrams))
     counts = np.fromiter(bigrams.values(), dtype=np.float64, count=len(bigrams))
     order = np.argsort(keys, kind="stable")
     return keys[order], counts[order]
+
+
+def _arrays_of(model, name: str) -> tuple:
+    """``_pair_arrays`` of the counts ``model.<name>``, built once and kept on the model."""
+    attr = f"_{name}_array"
+    got = model.__dict__.get(attr)
+    if got is None:
+        got = _pair_arrays(getattr(model, name))
+        setattr(model, attr, got)
+    return got
 
 
 def _lookup(arrays: tuple, keys):
@@ -228,7 +235,6 @@ class DocLM:
         self._has3: dict[str, bool] = {}
         self._ctx: dict[str, tuple] = {}     # per previous character
         self._char: dict[str, tuple] = {}    # per candidate character
-        self._rank: dict[str, float] = {}
 
     def successors(self, p: str) -> list[str]:
         """Normalised characters that follow ``p`` in this document, most frequent first."""
@@ -256,14 +262,6 @@ class DocLM:
                     got = base.simplified_only
             self._other = got
         return got
-
-    def rank(self, c: str) -> float:
-        """A static score (how common the character is, here and in general)."""
-        r = self._rank.get(c)
-        if r is None:
-            r = self.p_uni(self.base.norm(c)) * (3.0 if c in self.raw else 1.0)
-            self._rank[c] = r
-        return r
 
     def p_uni(self, c: str) -> float:
         base = self.base
@@ -345,7 +343,9 @@ class DocLM:
     def features(self, static: "CharArrays") -> tuple:
         """What ``logp`` needs of each character of ``static``, as arrays for
         ``probs`` (normalised code points, unigram probabilities, clause-mark and
-        twin flags), and ``rank`` of each; the same numbers as the scalar methods."""
+        twin flags), and a static rank of each (how common it is, here and in
+        general: ``p_uni``, times 3 when the document uses it), by which the GBK
+        search preselects candidates; the same numbers as the scalar methods."""
         import numpy as np
 
         counts = _lookup(self.unigram_array(), static.nords)
@@ -361,15 +361,7 @@ class DocLM:
 
     def unigram_array(self) -> tuple:
         """The document's normalised character counts as sorted code points and counts."""
-        got = self.__dict__.get("_uni_array")
-        if got is None:
-            import numpy as np
-
-            keys = np.fromiter((ord(c) for c in self.uni), dtype=np.int64, count=len(self.uni))
-            counts = np.fromiter(self.uni.values(), dtype=np.float64, count=len(self.uni))
-            order = np.argsort(keys)
-            got = self._uni_array = (keys[order], counts[order])
-        return got
+        return _arrays_of(self, "uni")
 
     def raw_array(self):
         """The code points the document uses (raw), sorted."""
@@ -414,18 +406,12 @@ class DocLM:
         if not o2:
             return np.log(prob)
         lam = TRI_WEIGHT * o2 / (o2 + self.succ2.get(ctx, 0))
-        got = self.__dict__.get("_tri_array")
-        if got is None:
-            got = self._tri_array = _pair_arrays(self.tri)
-        p3 = _lookup(got, (ord(ctx[0]) << 2 * _CP_BITS) | (ord(ctx[1]) << _CP_BITS) | feats[0]) / o2
+        p3 = _lookup(_arrays_of(self, "tri"), (ord(ctx[0]) << 2 * _CP_BITS) | (ord(ctx[1]) << _CP_BITS) | feats[0]) / o2
         return np.log(lam * p3 + (1 - lam) * prob)
 
     def bigram_array(self) -> tuple:
         """The document's bigram counts as sorted keys (``CharLM.bigram_array``)."""
-        got = self.__dict__.get("_bi_array")
-        if got is None:
-            got = self._bi_array = _pair_arrays(self.bi)
-        return got
+        return _arrays_of(self, "bi")
 
     def logp3(self, pp: str, prev: str, ch: str) -> float:
         """log P(ch | pp prev): the document's own trigrams over ``logp``."""

@@ -440,18 +440,11 @@ def _kunkao(text: str, kit: "Toolkit") -> list[tuple[int, int, str, float, str]]
     return out
 
 
-def _survives(c: str) -> bool:
-    """A character whose GBK bytes decode as UTF-8 (lead C2–DF, trail 80–BF): it comes
-    through GBK → UTF-8 (replace) → GBK unchanged."""
-    try:
-        b = c.encode("gbk")
-    except UnicodeEncodeError:
-        return False
-    return len(b) == 2 and 0xC2 <= b[0] <= 0xDF and 0x80 <= b[1] <= 0xBF
-
-
-#: runs of such characters (split out of a 锟斤拷 stretch; 锟斤拷 themselves do not qualify)
-_SURVIVOR = re.compile("([" + "".join(sorted(c for c in map(chr, range(0x4E00, 0xA000)) if _survives(c))) + "]+)")
+#: runs of the characters whose GBK bytes are valid UTF-8 (lead C2–DF, trail 80–BF):
+#: they come through GBK → UTF-8 (replace) → GBK unchanged (锟斤拷 themselves do not)
+_SURVIVOR = re.compile("([" + re.escape("".join(
+    bytes((lead, trail)).decode("gbk", "ignore") for lead in range(0xC2, 0xE0) for trail in range(0x80, 0xC0)
+)) + "]+)")
 
 
 _COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
