@@ -98,6 +98,11 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            # Config(rules=[...]) in a notebook: a list is as good as a tuple (kept as
+            # a tuple, so that configurations compare and hash alike)
+            if str(f.type) == "tuple[str, ...]" and isinstance(getattr(self, f.name), list):
+                object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
         _check_types(self)
         if self.script not in ("simplified", "traditional", "keep"):
             raise ConfigError("script", "one of simplified, traditional, keep",

@@ -53,3 +53,13 @@ def test_renamed_field_warns_and_still_works():
 def test_missing_config_file_message(tmp_path):
     with pytest.raises(ConfigError, match="no such file; check the path given to --config"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_lists_are_accepted_in_python_and_kept_as_tuples():
+    # a notebook writes Config(rules=[...]); it raised "expected a list of text; found [...] (list)"
+    rules = [r for r in Config().rules if r != "recover_misaligned_gbk"]
+    c = Config(rules=rules, patterns=["*.txt", "*.text"])
+    assert c.rules == tuple(rules) and c.patterns == ("*.txt", "*.text")
+    assert c == Config(rules=tuple(rules), patterns=("*.txt", "*.text"))
+    with pytest.raises(ConfigError, match="rules: expected a list of text"):
+        Config(rules=["fix_mojibake", 3])
