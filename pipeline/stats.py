@@ -203,18 +203,24 @@ def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.nd
     return np.where(nobs > 0, lo, np.nan), np.where(nobs > 0, hi, np.nan)
 
 
-def _bootstrap_interval(sub: pd.DataFrame, cluster: str, label_list: list[str], alpha: float,
-                        n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of each label's share, resampling whole clusters (documents).
-
-    A replicate draws as many clusters as there are, with replacement; it is
-    represented by multinomial weights per cluster, in batches, so memory stays
-    at (batch × clusters) whatever the number of items.
-    """
+def cluster_counts(sub: pd.DataFrame, cluster: str, label_list: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per cluster (document or item): each label's count (clusters × labels) and the items counted."""
     n_per = sub.groupby(cluster)["item_id"].nunique()
     counts = (sub.groupby([cluster, "label"])["item_id"].nunique().unstack(fill_value=0)
               .reindex(index=n_per.index, columns=label_list, fill_value=0))
-    c, n = counts.to_numpy(float), n_per.to_numpy(float)
+    return counts.to_numpy(float), n_per.to_numpy(float)
+
+
+def bootstrap_percentile_interval(c: np.ndarray, n: np.ndarray, alpha: float, n_boot: int,
+                                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of each label's share Σc/Σn, resampling whole clusters.
+
+    ``c`` is clusters × labels, ``n`` the items per cluster.  A replicate draws
+    as many clusters as there are, with replacement; it is represented by
+    multinomial weights per cluster, in batches, so memory stays at
+    (batch × clusters) whatever the number of items.
+    """
+    c, n = np.asarray(c, float), np.asarray(n, float)
     k = len(n)
     batch = max(1, min(n_boot, 4_000_000 // max(k, 1)))
     shares = []
@@ -279,7 +285,8 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
                 lo[i], hi[i] = np.nan, np.nan
                 method[i] = "none: one document (a bootstrap over documents needs two or more)"
                 continue
-            lo[i], hi[i] = _bootstrap_interval(sub, cluster, label_list, alpha, n_boot, rng)
+            per_c, per_n = cluster_counts(sub, cluster, label_list)
+            lo[i], hi[i] = bootstrap_percentile_interval(per_c, per_n, alpha, n_boot, rng)
             method[i] = f"bootstrap over {'documents' if cluster == 'doc_id' else 'items'} (B={n_boot}, seed={seed})"
             # a label seen in none or in all of the group's items: every resample gives
             # the same share, a zero-width interval; the Wilson interval says what the
