@@ -30,11 +30,12 @@ How the outline is found, in the order the code runs:
    list starting at 1 is a heading over that list; an unnumbered paragraph goes
    under the nearest open heading.
 
-Marker styles: ``一、`` (cn), ``(一)`` (paren_cn), ``1、``/``1.``/``1．`` (ar — the
-separators are one style because reports mix them within one list), ``(1)``
+Marker styles: ``一、`` (cn), ``(一)`` (paren_cn), ``1、``/``1.``/``1．``/``⒈`` (ar — the
+separators are one style because reports mix them within one list), ``(1)``/``⑴``
 (paren_ar), ``1)`` (ar_paren), ``一）`` (cn_paren), ``①`` (circled), ``Ⅱ、`` (roman),
 ``A.``/``a)`` (latin_upper/lower), ``第一条/章/节`` (chapter_*), ``第一，`` (ordinal),
-``一是`` (shi), ``五月份`` (month), ``上半年``/``上学期`` (period).
+``一是`` (shi), ``其一，`` (qi), ``五月份`` (month), ``上半年``/``上学期`` (period).
+A run of numbers at a line start (``1、2月份…``, ``一、二季度…``) is not a marker.
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "两": 2,
 _CN = "一二三四五六七八九十"
 _NUM_CN = f"[{_CN}]{{1,3}}"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+#: one-character forms of (1) and 1. (U+2474…, U+2488…), as word processors print them
+_PAREN_CHARS = "⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇"
+_STOP_CHARS = "⒈⒉⒊⒋⒌⒍⒎⒏⒐⒑⒒⒓⒔⒕⒖⒗⒘⒙⒚⒛"
 _SENT_END = "。！？；!?;"
 _OPEN = "“《（(‘「【〔["
 _CLOSE = "”》）)’」】〕]"
@@ -100,10 +104,13 @@ _MARKER_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paren_cn", re.compile(rf"[（(]\s*({_NUM_CN})\s*[)）][、.．，,]?\s*")),
     ("paren_ar", re.compile(r"[（(]\s*(\d{1,2})\s*[)）][、.．，,]?\s*")),
     ("shi", re.compile(rf"({_NUM_CN})是(?:[，,：:、]\s*|(?=[\u4e00-\u9fff“《]))")),
+    ("qi", re.compile(rf"其({_NUM_CN})\s*[，,、：:]\s*")),
     ("cn", re.compile(rf"({_NUM_CN})\s*(?:、+|[.．，,](?!\d))\s*")),
     ("ar", re.compile(r"(\d{1,2})\s*(?:、+|[.．，,](?!\d))\s*")),
     ("ar_paren", re.compile(r"(\d{1,2})\s*[)）]\s*")),
     ("circled", re.compile(rf"([{_CIRCLED}])\s*")),
+    ("paren_ar_char", re.compile(rf"([{_PAREN_CHARS}])[、.．，,]?\s*")),
+    ("ar_char", re.compile(rf"([{_STOP_CHARS}])\s*")),
     ("ordinal", re.compile(rf"第({_NUM_CN})\s*[，,、：:]\s*")),
     ("cn_paren", re.compile(rf"({_NUM_CN})\s*[)）]\s*")),
     ("roman", re.compile(r"([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ])\s*[、.．]?\s*")),
@@ -113,6 +120,15 @@ _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 _MONTH_RE = re.compile(r"(正|元|十[一二]?|[一二三四五六七八九]|1[0-2]|[1-9])月(份)?(?:\s*[：:]\s*|\s+|$)")
 _PERIOD_RE = re.compile(r"(上半年|下半年|全年|年初|年中|年底|年末|上学期|下学期|寒假|暑假|"
                         r"第[一二三四1-4]季度|[一二三四1-4]季度)(?:\s*[：:]\s*|\s*$)")
+
+
+_RANGE_NEXT = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})(?:、|月|季度|日|号|项|条|次|名|个|等|级|年级|届|期|批|类)")
+
+
+def _starts_range(rest: str, number: int) -> bool:
+    """``1、2月份…``, ``一、二季度…``, ``一、二等奖``: the "marker" is the first of a run of numbers."""
+    m = _RANGE_NEXT.match(rest)
+    return bool(m) and cn_to_int(m.group(1)) == number + 1
 
 
 def parse_marker(line: str) -> Optional[Marker]:
@@ -127,6 +143,11 @@ def parse_marker(line: str) -> Optional[Marker]:
             return Marker(f"chapter_{m.group(2)}", cn_to_int(m.group(1)), m.group(0).strip(), m.end())
         if style == "circled":
             return Marker(style, _CIRCLED.index(m.group(1)) + 1, m.group(1), m.end())
+        if style in ("paren_ar_char", "ar_char"):
+            chars = _PAREN_CHARS if style == "paren_ar_char" else _STOP_CHARS
+            return Marker(style[:-5], chars.index(m.group(1)) + 1, m.group(1), m.end())
+        if style in ("cn", "ar") and "、" in m.group(0) and _starts_range(line[m.end():], cn_to_int(m.group(1))):
+            return None
         if style == "roman":
             return Marker(style, _ROMAN.index(m.group(1)) + 1, m.group(0).strip(), m.end())
         if style == "latin":
@@ -485,7 +506,11 @@ def _continues(prev: str, line: str) -> bool:
         return not heading_like(body)
     if prev.count("“") > prev.count("”") or prev.count("《") > prev.count("》"):
         return True
-    return False
+    # a date cut after its year: ``…在2023年`` + ``1、2月份开展…``
+    return bool(re.search(r"[\d〇○零一二三四五六七八九]年$", prev) and _MONTHS_AHEAD.match(line))
+
+
+_MONTHS_AHEAD = re.compile(r"[\d一二三四五六七八九十]{1,2}(?:\s*、\s*[\d一二三四五六七八九十]{1,2})*\s*月")
 
 
 @dataclass
@@ -515,7 +540,7 @@ def _chunks(lines: list[Line], text: str) -> list[tuple[int, int]]:
 
 _LOST_MARKER = re.compile(r"(?<=[。；;！？])\s*、(?=[\u4e00-\u9fff“《])")
 _LIST_AFTER_COLON = re.compile(r"(?<=[：:。；])[ \t\u3000]+(?=\S)")
-_GLUED = re.compile(r"(?<=[。；;！？!?\u4e00-\u9fff”）)])(?=[\d（(一二三四五六七八九十①-⑳])")
+_GLUED = re.compile(r"(?<=[。；;！？!?\u4e00-\u9fff”）)])(?=[\d（(一二三四五六七八九十①-⑳⑴-⒇⒈-⒛])")
 _LIST_STYLES = ("ar", "cn", "paren_cn", "paren_ar", "circled")
 
 

@@ -359,3 +359,37 @@ def test_a_speech_with_ordinal_points():
     got = [x[:3] for x in outline(text)]
     assert got == [("1", 1, ""), ("2", 1, "第一，"), ("3", 1, "第二，"), ("4", 1, "")], got
     assert outline(text)[0][3] == "今天我们召开", "the address 同志们： is not an item"
+
+
+# -------------------------------------------------------------------------------------------------
+# stress cases from a scraped corpus (review of 2026-12-03)
+# -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("line, style, number, printed", [
+    ("⑴走访困难职工", "paren_ar", 1, "⑴"),       # U+2474: one character, as a word processor prints (1)
+    ("⒉开展培训", "ar", 2, "⒉"),                 # U+2489: digit full stop
+    ("其一，加强学习", "qi", 1, "其一，"),
+    ("其三、关心职工", "qi", 3, "其三、"),
+])
+def test_one_character_and_qi_markers_are_read(line, style, number, printed):
+    m = parse_marker(line)
+    assert m is not None, f"no marker found in {line!r}"
+    assert (m.style, m.number, m.printed) == (style, number, printed)
+
+
+def test_one_character_parenthesised_numbers_are_items_not_paragraphs_under_the_item_before():
+    text = "一、学习\n(1)组织学习。\n(2)开展培训。\n二、活动\n⑴走访困难职工。\n⑵慰问退休职工。\n"
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "一、"), ("1.1", 2, "(1)"), ("1.2", 2, "(2)"), ("2", 1, "二、"), ("2.1", 2, "⑴"), ("2.2", 2, "⑵")]
+
+
+@pytest.mark.parametrize("line", ["1、2月份开展职工培训，3、4月份开展劳动竞赛。", "一、二季度完成建会工作。",
+                                  "三、四季度开展劳动竞赛。", "1、2、3月完成建档。", "一、二等奖各一名。"])
+def test_a_range_of_numbers_at_a_line_start_is_not_a_marker(line):
+    assert parse_marker(line) is None, f"{line!r} read as a marker"
+
+
+def test_a_range_of_months_wrapped_to_a_line_start_stays_in_its_paragraph():
+    text = "一、学习\n全年计划在2023年\n1、2月份开展职工培训。\n二、活动\n"
+    seg = segment(make_doc(text))
+    assert [(it.path, it.marker) for it in seg.items] == [("1", "一、"), ("1.1", ""), ("2", "二、")]
+    assert seg.items[1].text == "全年计划在2023年\n1、2月份开展职工培训。"
