@@ -453,25 +453,33 @@ def _drop_apparatus(span: ArticleSpan) -> tuple[list[Line], list[int]]:
     A title inside the article (the title repeated above the text it heads, or the
     title of an attached document such as ``…目标管理考核细则``) starts a new outline:
     the offsets of those titles are returned so that the outline restarts at level 1.
+    A title line found twice or more in the body is a page header or watermark: it is
+    dropped and restarts nothing; so is one followed by the next number of an open list.
     """
     lines = span.lines
     keep: list[Line] = []
     resets: list[int] = []
     n = len(lines)
+
+    def repeats_title(t: str) -> bool:
+        return bool(span.title) and len(t) <= 40 and not re.search(r"[，,。；;！!：:]", t) and title_matches(t, span.title)
+
+    # the same title line twice or more in the body: a page header or watermark, not a new start
+    texts = [ln.text for ln in lines if not parse_marker(ln.text) and repeats_title(ln.text)]
+    watermarks = {t for t in texts if texts.count(t) >= 2}
     for i, ln in enumerate(lines):
         t = ln.text
         if parse_marker(t):
             keep.append(ln)
             continue
         nxt = lines[i + 1].text if i + 1 < n else ""
-        if is_apparatus(t) or _is_salutation(t):
+        if is_apparatus(t) or _is_salutation(t) or t in watermarks:
             continue
         if _is_org_line(t) and (i == n - 1 or _is_date_line(nxt) or all(
                 is_apparatus(x.text) or _is_org_line(x.text) for x in lines[i + 1:])):
             continue
         nxt_mk = parse_marker(nxt)
-        if (span.title and len(t) <= 40 and not re.search(r"[，,。；;！!：:]", t) and title_matches(t, span.title)) \
-                or (_is_document_title(t) and not (nxt_mk and nxt_mk.number == 1)):
+        if repeats_title(t) or (_is_document_title(t) and not (nxt_mk and nxt_mk.number == 1)):
             resets.append(ln.start)
             continue
         keep.append(ln)
@@ -714,8 +722,11 @@ def build_outline(segs: list[Segment], resets: Sequence[int] = ()) -> list[_Node
         return stack[-1] if stack else None
 
     for k, seg in enumerate(segs):
+        reset = False
         while pending and pending[0] <= seg.start:
             pending.pop(0)
+            reset = True
+        if reset and not _continues_open_list(nodes, stack, seg):
             stack.clear()
         nxt = segs[k + 1] if k + 1 < len(segs) else None
         nxt_mk = nxt.marker if nxt is not None and nxt.kind == "marker" else None
@@ -764,6 +775,16 @@ def _parenting_styles(segs: list[Segment]) -> set[str]:
                                                                 and nxt.marker.number == 1))
         seen.setdefault(seg.marker.style, []).append(int(followed))
     return {st for st, v in seen.items() if len(v) >= 2 and sum(v) * 2 >= len(v)}
+
+
+def _continues_open_list(nodes: list[_Node], stack: list[int], seg: Segment) -> bool:
+    """``seg`` takes the next number of a list still open (``2、`` … title line … ``3、``): the
+    title line was a page header left in the text, not the start of an embedded document."""
+    mk = seg.marker
+    if seg.kind != "marker" or mk is None or mk.in_text or mk.number < 2:
+        return False
+    open_ = [i for i in stack if nodes[i].style == mk.style]
+    return bool(open_) and nodes[open_[-1]].number + 1 == mk.number
 
 
 def _last_of(nodes: list[_Node], stack: list[int], style: str) -> int:

@@ -393,3 +393,18 @@ def test_a_range_of_months_wrapped_to_a_line_start_stays_in_its_paragraph():
     seg = segment(make_doc(text))
     assert [(it.path, it.marker) for it in seg.items] == [("1", "一、"), ("1.1", ""), ("2", "二、")]
     assert seg.items[1].text == "全年计划在2023年\n1、2月份开展职工培训。"
+
+
+def test_a_title_repeated_inside_a_list_does_not_restart_the_outline():
+    # a page header or watermark left by the scraper between 2、 and 3、
+    text = ("工会工作计划\n一、学习\n1、组织学习。\n2、开展培训。\n工会工作计划\n3、走访慰问。\n4、开展活动。\n"
+            "二、活动\n1、开展文体活动。\n")
+    assert [x[:3] for x in outline(text)] == [
+        ("1", 1, "一、"), ("1.1", 2, "1、"), ("1.2", 2, "2、"), ("1.3", 2, "3、"), ("1.4", 2, "4、"),
+        ("2", 1, "二、"), ("2.1", 2, "1、")]
+
+
+def test_a_title_repeated_as_a_watermark_is_dropped_without_moving_paragraphs():
+    text = ("工会工作计划\n一、指导思想\n工会工作计划\n以人为本，服务职工。\n二、主要任务\n工会工作计划\n"
+            "加强学习，提高素质。\n")
+    assert [x[:3] for x in outline(text)] == [("1", 1, "一、"), ("1.1", 2, ""), ("2", 1, "二、"), ("2.1", 2, "")]
