@@ -156,7 +156,8 @@ def parse_marker(line: str) -> Optional[Marker]:
                           m.end())
         return Marker(style, cn_to_int(m.group(1)), m.group(0).strip(), m.end())
     m = _MONTH_RE.match(line)
-    if m and (m.group(2) or len(line) <= 12):
+    # ``4月 开展植树活动`` is an entry of a list of dates; ``四月：``, ``四月份 …`` head a month
+    if m and (m.group(2) or (len(line) <= 12 and (m.end() == len(line) or re.search("[：:]", m.group(0))))):
         return Marker("month", cn_to_int(m.group(1)), m.group(0).strip(), 0, in_text=True)
     m = _PERIOD_RE.match(line)
     if m and len(line) <= 14:
@@ -241,8 +242,18 @@ def _is_document_title(t: str) -> bool:
         and parse_marker(t) is None
 
 
+_DATE_LABEL = re.compile(r".{0,8}?(?:发布|印发|发文|成文|签发|更新|录入|上传|修订|制定)(?:时间|日期)?\s*[：:]\s*")
+
+
 def _is_date_line(t: str) -> bool:
-    return len(t) <= 40 and bool(_DATE_LINE.fullmatch(t)) and not re.search(f"[{_SENT_END}，]", t)
+    """A signature or issuing date (``朝阳区卫生局工会 二〇一二年二月十日``, ``发布时间：…``).
+
+    A date after another label (``比赛时间：2023年5月10日``) is content of the item.
+    """
+    if len(t) > 40 or not _DATE_LINE.fullmatch(t) or re.search(f"[{_SENT_END}，]", t):
+        return False
+    label = re.match(r"[^：:]*[：:]\s*", t)
+    return label is None or bool(_DATE_LABEL.fullmatch(label.group(0)))
 
 
 def _is_org_line(t: str) -> bool:

@@ -408,3 +408,17 @@ def test_a_title_repeated_as_a_watermark_is_dropped_without_moving_paragraphs():
     text = ("工会工作计划\n一、指导思想\n工会工作计划\n以人为本，服务职工。\n二、主要任务\n工会工作计划\n"
             "加强学习，提高素质。\n")
     assert [x[:3] for x in outline(text)] == [("1", 1, "一、"), ("1.1", 2, ""), ("2", 1, "二、"), ("2.1", 2, "")]
+
+
+def test_a_labelled_date_in_the_body_is_content_not_a_signature_date():
+    text = ("关于举办职工运动会的通知\n为丰富职工生活，决定举办运动会。\n一、时间地点\n比赛时间：2023年5月10日\n"
+            "比赛地点：体育馆\n二、参赛对象\n全体职工。\n县总工会\n2023年4月1日\n发布时间：2023年4月2日\n")
+    texts = [it.text for it in segment(make_doc(text)).items]
+    assert "比赛时间：2023年5月10日" in texts, texts
+    assert not any("2023年4月" in t for t in texts), "the signature date or the site's date became an item"
+
+
+def test_a_list_of_dates_is_a_flat_list_of_entries():
+    text = "工作安排\n3月5日 召开职代会\n3月8日 开展妇女节活动\n4月 开展植树活动\n5月1日 慰问劳模\n"
+    got = [x[:2] for x in outline(text)]
+    assert got == [("1", 1), ("2", 1), ("3", 1), ("4", 1)], got
