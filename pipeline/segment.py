@@ -390,6 +390,23 @@ def _split_glued_title(rest: str) -> list[str]:
     return pieces
 
 
+_TITLE_SPACE = re.compile(r"[^，,。；;！!：:？?\s][^，,。；;！!：:？?]{1,48}?[ \t\u3000]+(?=\S)")
+
+
+def _split_title_from_list(line: Line) -> list[Line]:
+    """``工会工作计划 一、加强学习。…二、…``: a file whose line breaks were lost starts with its
+    title, a space and the first item; the title becomes a line of its own."""
+    m = _TITLE_SPACE.match(line.text)
+    if m is None or parse_marker(line.text) is not None:
+        return [line]
+    mk = parse_marker(line.text[m.end():m.end() + 40])
+    if mk is None or mk.number != 1 or mk.in_text:
+        return [line]
+    head = line.text[:m.end()].rstrip()
+    return [Line(line.start, line.start + len(head), head),
+            Line(line.start + m.end(), line.end, line.text[m.end():])]
+
+
 def find_articles(text: str) -> list[ArticleSpan]:
     """Article spans of ``text``; one article when there are no article markers."""
     lines = _split_glued_articles(split_lines(text))
@@ -397,6 +414,7 @@ def find_articles(text: str) -> list[ArticleSpan]:
     if not opens:
         if not lines:
             return []
+        lines = _split_title_from_list(lines[0]) + lines[1:]
         first = lines[0].text
         title = first if (len(first) <= 50 and not re.search(r"[，,。；;！!]", first)
                           and not parse_marker(first)) else ""

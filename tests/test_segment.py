@@ -422,3 +422,12 @@ def test_a_list_of_dates_is_a_flat_list_of_entries():
     text = "工作安排\n3月5日 召开职代会\n3月8日 开展妇女节活动\n4月 开展植树活动\n5月1日 慰问劳模\n"
     got = [x[:2] for x in outline(text)]
     assert got == [("1", 1), ("2", 1), ("3", 1), ("4", 1)], got
+
+
+def test_a_document_on_one_line_keeps_its_title_and_its_list():
+    text = "工会工作计划 一、加强学习。组织教职工学习。二、关心职工。走访慰问困难职工。三、开展活动。组织文体活动。"
+    seg = segment(make_doc(text))
+    assert [a.title for a in seg.articles] == ["工会工作计划"]
+    assert [(it.path, it.marker, it.text[:4]) for it in seg.items] == [
+        ("1", "一、", "加强学习"), ("2", "二、", "关心职工"), ("3", "三、", "开展活动")]
+    assert seg.items[-1].end == len(text)
