@@ -296,23 +296,36 @@ class Searcher:
         got = self._feats.get(key)
         if got is None:
             feats, rank = lm.features(static)
-            got = self._feats[key] = (feats, rank.tolist(), None)
+            got = self._feats[key] = (feats, rank, None)
         feats, rank, order = got
         keep: list[int] | range = range(len(cands))
         if len(cands) > limit:
             # the most common candidates, plus those that follow ``prev`` in jieba's words
             if order is None:
-                order = sorted(range(len(cands)), key=lambda i: -rank[i])
+                import numpy as np
+
+                # (a stable sort on the negated rank: the order of sorted(key=-rank))
+                order = np.argsort(-rank, kind="stable")[:limit].tolist()
                 self._feats[key] = (feats, rank, order)
             keep = order[:limit]
             seen = {cands[i][0] for i in keep}
             # (and those that follow it in the document: 例》 in a report that cites 《…条例》)
-            for sc in [*lm.base.successors(prev)[:200], *lm.successors(prev)[:DOC_SUCCESSORS]]:
-                for i in by_norm.get(sc, ()):
-                    if cands[i][0] not in seen:
-                        keep.append(i)
-                        seen.add(cands[i][0])
+            for i in [*self._base_followers(key, by_norm, prev),
+                      *(i for sc in lm.successors(prev)[:DOC_SUCCESSORS] for i in by_norm.get(sc, ()))]:
+                if cands[i][0] not in seen:
+                    keep.append(i)
+                    seen.add(cands[i][0])
         return self._rank_vector(cands, keep, pp, prev, feats, pen)
+
+    def _base_followers(self, key: tuple, by_norm: dict, prev: str) -> list[int]:
+        """Indices in the set ``key`` of the characters that follow ``prev`` in jieba's
+        words, most frequent first (the same for every document: kept for the process)."""
+        skey = ("S", key, self.lm.base.norm(prev))
+        got = self._static.get(skey)
+        if got is None:
+            got = self._static[skey] = [i for sc in self.lm.base.successors(prev)[:200]
+                                        for i in by_norm.get(sc, ())]
+        return got
 
     def _static_arrays(self, key: tuple, cands: list) -> tuple:
         """A candidate set's arrays that do not depend on the document (kept for the

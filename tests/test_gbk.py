@@ -227,6 +227,34 @@ def test_the_array_ranking_is_the_scalar_ranking(kit):
     assert any(lm.has_trigrams(pp, prev) for pp, prev in [("工", "會"), ("組", "織")])
 
 
+def test_the_preselection_is_the_most_common_candidates_then_the_followers(kit):
+    # big sets are cut to the PRESELECT most common candidates (a stable sort on
+    # the rank), then the characters that follow the previous one in jieba's words
+    # and in the document, in that order, each once
+    doc = _raw("001")
+    searcher = gbk._searcher(doc, gbk.candidate_starts(doc), kit)
+    lm = searcher.lm
+    start = gbk.Hyp(0.0, "", "any", None, 0, (), "cut")
+    kept = []
+    real = searcher._rank_vector
+    searcher._rank_vector = lambda cands, keep, *a: kept.append(list(keep)) or real(cands, keep, *a)
+    for trail in (0xA3, 0xB9, 0xD4):
+        key, cands = searcher.with_trail(start, trail)
+        assert len(cands) > gbk.POOL_PRESELECT
+        for prev in ("會", "織", "。"):
+            searcher._rank_in_context("any", (key, cands), "\n", prev)
+            _, rank = lm.features(searcher._static_arrays(key, cands)[0])
+            rank = rank.tolist()
+            want = sorted(range(len(cands)), key=lambda i: -rank[i])[:gbk.POOL_PRESELECT]
+            seen = {cands[i][0] for i in want}
+            for sc in [*lm.base.successors(prev)[:200], *lm.successors(prev)[:gbk.DOC_SUCCESSORS]]:
+                for i, c in enumerate(cands):
+                    if lm.base.norm(c[0]) == sc and c[0] not in seen:
+                        want.append(i)
+                        seen.add(c[0])
+            assert kept[-1] == want
+
+
 def test_readings_far_behind_a_finished_one_are_given_up(kit, monkeypatch):
     # out-of-step readings after a run has ended are dropped once they cannot
     # catch up with the best finished reading: fewer expansions, same repairs
