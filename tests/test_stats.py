@@ -135,8 +135,9 @@ def test_share_table_carries_wilson_intervals(frame):
 
 
 def test_bootstrap_over_documents_is_seeded_and_brackets_the_share(frame):
-    a = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3)
-    b = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3)
+    # the percentile bootstrap itself (by default it needs 50 documents; here 2 do)
+    a = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3, bootstrap_min_clusters=2)
+    b = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=500, seed=3, bootstrap_min_clusters=2)
     pd.testing.assert_frame_equal(a, b)
     has = a.ci_low.notna()
     assert ((a.ci_low <= a.share + 1e-12) & (a.share <= a.ci_high + 1e-12))[has].all()
@@ -381,4 +382,88 @@ def test_a_bootstrap_does_not_claim_certainty_for_a_label_never_or_always_seen(f
     lo, hi = stats.wilson_interval([0], [int(zero.iloc[0]["n_items"])])
     assert zero.iloc[0]["ci_high"] == pytest.approx(hi[0])
     seen = out[(out["count"] > 0) & (out["count"] < out["n_items"]) & (out["group"] != stats.ALL)]
+    assert seen["ci_method"].str.startswith("korn-graubard over").all()   # 3-4 items: too few to resample
+    boot = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1, bootstrap_min_clusters=2)
+    zero = boot[(boot["count"] == 0) & (boot["group"] != stats.ALL)]
+    assert zero["ci_method"].str.startswith("wilson (count 0 or all").all() and (zero["ci_high"] > 0).all()
+    seen = boot[(boot["count"] > 0) & (boot["count"] < boot["n_items"]) & (boot["group"] != stats.ALL)]
     assert seen["ci_method"].str.startswith("bootstrap over items").all()
+
+
+# --- intervals for groups of few documents (benchmarks/ci_coverage.py measures them) -----------
+def _documents(counts: list[tuple[int, int]], sector: str = "health") -> pd.DataFrame:
+    """An analysis frame with one document per (welfare items, items): the rest are 'culture'."""
+    rows = []
+    for d, (y, n) in enumerate(counts):
+        rows += [(f"{sector}{d}:1:{k}", f"{sector}{d}", "1", "welfare" if k < y else "culture", sector)
+                 for k in range(n)]
+    return stats.analysis_frame(None, None, pd.DataFrame(rows, columns=["item_id", "doc_id", "article",
+                                                                        "primary_label", "sector"]))
+
+
+def test_korn_graubard_interval_by_hand():
+    # three documents: 10 of 50, 30 of 100, 5 of 40 items carry the label
+    y, n = np.array([10.0, 30.0, 5.0]), np.array([50.0, 100.0, 40.0])
+    p = 45 / 190
+    v = 3 / 2 * ((y - p * n) ** 2).sum() / 190 ** 2                  # cluster-robust variance of the ratio
+    n_eff = min(190, p * (1 - p) / v) * (ss.t.ppf(0.975, 189) / ss.t.ppf(0.975, 2)) ** 2
+    x = p * n_eff
+    lo, hi = stats.korn_graubard_interval(np.c_[y, n - y], n)
+    assert (lo[0], hi[0]) == pytest.approx((ss.beta.ppf(0.025, x, n_eff - x + 1),
+                                            ss.beta.ppf(0.975, x + 1, n_eff - x)))
+    assert (lo[1], hi[1]) == pytest.approx((1 - hi[0], 1 - lo[0]))      # the complement's interval mirrors it
+    # documents alike (v = 0): no fewer effective items than items, only the t correction
+    lo, hi = stats.korn_graubard_interval(np.array([[10.0], [20.0]]), np.array([50.0, 100.0]))
+    n_eff = 150 * (ss.t.ppf(0.975, 149) / ss.t.ppf(0.975, 1)) ** 2
+    assert (lo[0], hi[0]) == pytest.approx((ss.beta.ppf(0.025, 0.2 * n_eff, 0.8 * n_eff + 1),
+                                            ss.beta.ppf(0.975, 0.2 * n_eff + 1, 0.8 * n_eff)))
+
+
+def test_three_documents_get_an_interval_wider_than_wilson_and_the_percentile_bootstrap():
+    # 3 reports whose welfare shares differ (10%, 30%, 50%): 300 items, but only 3 reports' worth of evidence
+    frame = _documents([(10, 100), (30, 100), (50, 100)])
+    new = stats.function_shares(frame, "sector", ci="bootstrap", seed=0).set_index(["group", "label"])
+    old = stats.function_shares(frame, "sector", ci="bootstrap", seed=0,
+                                bootstrap_min_clusters=2).set_index(["group", "label"])
+    wilson = stats.function_shares(frame, "sector").set_index(["group", "label"])
+    row = new.loc[("health", "welfare")]
+    width = row.ci_high - row.ci_low
+    assert width >= 2 * (old.loc[("health", "welfare")].ci_high - old.loc[("health", "welfare")].ci_low)
+    assert width >= 4 * (wilson.loc[("health", "welfare")].ci_high - wilson.loc[("health", "welfare")].ci_low)
+    assert row.ci_low <= 0.1 and row.ci_high >= 0.5                  # every report's own share is inside
+    assert row.ci_method == ("korn-graubard over 3 documents (t on 2 df; a percentile bootstrap under-covers "
+                             "below 50)")
+    lo, hi = stats.korn_graubard_interval(np.array([[10.0], [30.0], [50.0]]), np.full(3, 100.0))
+    assert (row.ci_low, row.ci_high) == pytest.approx((lo[0], hi[0]))
+    other = new.loc[("health", "other")]                              # count 0: Wilson, and said why
+    assert other.ci_method == "wilson (count 0 or all: no spread between documents to measure)"
+    assert other.ci_high == pytest.approx(stats.wilson_interval([0], [300])[1][0])
+
+
+def test_the_percentile_bootstrap_is_kept_from_fifty_documents():
+    rng = np.random.default_rng(0)
+    frame = _documents([(int(rng.integers(0, 20)), 20) for _ in range(50)])
+    tab = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=300, seed=0)
+    welfare = tab[(tab.group == "health") & (tab.label == "welfare")].iloc[0]
+    assert welfare.ci_method == "bootstrap over documents (B=300, seed=0)"
+    few = stats.function_shares(frame, "sector", ci="bootstrap", n_boot=300, seed=0, bootstrap_min_clusters=51)
+    welfare = few[(few.group == "health") & (few.label == "welfare")].iloc[0]
+    assert welfare.ci_method.startswith("korn-graubard over 50 documents (t on 49 df")
+
+
+def test_with_three_documents_the_intervals_cover_where_the_percentile_bootstrap_did_not():
+    # the coverage benchmark in miniature (fixed seed): 400 groups of 3 reports of 20-200 items,
+    # each report's share drawn from Beta(mean 0.3, intra-report correlation 0.1)
+    rng = np.random.default_rng(20261203)
+    mu, rho = 0.3, 0.1
+    a, b = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+    hit_kg = hit_pct = 0
+    for _ in range(400):
+        n = rng.integers(20, 201, size=3).astype(float)
+        y = rng.binomial(n.astype(int), rng.beta(a, b, size=3)).astype(float)
+        lo, hi = stats.korn_graubard_interval(y[:, None], n)
+        hit_kg += lo[0] <= mu <= hi[0]
+        lo, hi = stats.bootstrap_percentile_interval(y[:, None], n, 0.05, 400, rng)
+        hit_pct += lo[0] <= mu <= hi[0]
+    assert hit_kg / 400 >= 0.92
+    assert hit_pct / 400 <= 0.85                                      # the reviewer's finding, still measurable
