@@ -45,7 +45,11 @@ DOC_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("speech", ("讲话", "发言", "培训稿", "讲稿", "演讲", "材料", "报告", "稿")),
 )
 _ORG_RE = re.compile(r"((?:[\u4e00-\u9fff]{0,14}?)(?:省|市|区|县|局|校|学|院|中心|公司|集团|机关|街道|社区|镇|乡|厂|园"
-                     r"|系统|委|部|处|所|站|行|中|教育|卫生|医院|学校|幼儿园)(?:总|分|教育)?工会(?:委员会)?)")
+                     r"|系统|委|部|处|所|站|行|中|教育|卫生|医院|学校|幼儿园|全国)(?:总|分|教育)?工会(?:委员会)?)")
+#: years and site words in a title, which an organisation's name never spans (``2023年度市人民医院工会…``)
+_NOT_IN_NAME = re.compile(r"(?:19|20)(?:\d{2}|[xX×]{2})(?:\s*[-—~至]\s*(?:19|20)?\d{2})?\s*(?:学年|年度|年)?|"
+                          r"[一二][〇○零O0一二三四五六七八九]{3}\s*(?:学年|年度|年)|最新|精选|范文")
+_PLACEHOLDER = re.compile(r"(?:[xX×＊*＿_]{2,}|某+)$")
 _ORG_SIGN_RE = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:工会(?:委员会)?|委员会|办公室|中心|学校|医院|局|公司))"
                           r"(?:\s|$|[\d〇○零一二三四五六七八九]{2,4}\s*年)")
 
@@ -54,19 +58,24 @@ def _cn_year(s: str) -> str:
     return "".join(_CN_YEAR_DIGITS.get(c, "") for c in s)
 
 
+#: full-width digits (``２０２３年``): ingestion keeps full-width characters, the patterns read ASCII
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def find_year(text: str) -> tuple[str, str] | None:
-    """The first plausible year in ``text`` and the words it was read from."""
+    """The first plausible year in ``text`` and the words it was read from (as written)."""
     best: tuple[int, str, str] | None = None
-    for m in _YEAR_RE.finditer(text):
+    ascii_ = text.translate(_FULL_WIDTH_DIGITS)    # same length: spans fit ``text``
+    for m in _YEAR_RE.finditer(ascii_):
         y = int(m.group(1))
         if 1949 <= y <= 2035:
-            best = (m.start(), str(y), m.group(0).strip())
+            best = (m.start(), str(y), text[m.start():m.end()].strip())
             break
-    m2 = _CN_YEAR_RE.search(text)
+    m2 = _CN_YEAR_RE.search(ascii_)
     if m2:
         y = _cn_year(m2.group(1))
         if len(y) == 4 and 1949 <= int(y) <= 2035 and (best is None or m2.start() < best[0]):
-            best = (m2.start(), y, m2.group(0))
+            best = (m2.start(), y, text[m2.start():m2.end()])
     return None if best is None else (best[1], best[2])
 
 
@@ -126,8 +135,8 @@ def doc_type_of(title: str, head: str, body: str) -> tuple[str, str]:
     return UNKNOWN, ""
 
 
-_GENERIC_ORG = re.compile(r"(?:[市县区省我本某]|最新|精选|范文)*(?:机关|委机关|局机关|医院|学校|学院|社区|乡镇|街道|卫生局|教育局|局|"
-                          r"校|院|公司|企业|单位|教育|机关单位|基层|中心)?(?:总|分|教育)?工会(?:委员会)?")
+_GENERIC_ORG = re.compile(r"(?:[市县区省我本某]|最新|精选|范文)*(?:机关|委机关|局机关|医院|学校|学院|大学|中学|小学|幼儿园|社区|乡镇|"
+                          r"街道|卫生局|教育局|局|校|院|公司|集团|企业|工厂|厂|单位|教育|机关单位|基层|中心)?(?:总|分|教育)?工会(?:委员会)?")
 
 
 def organization_of(title: str, head: str, tail: str) -> tuple[str, str]:
@@ -135,23 +144,27 @@ def organization_of(title: str, head: str, tail: str) -> tuple[str, str]:
     (``机关工会``, ``医院工会``) names no organisation and is reported as unknown."""
     generic = ""
     for where, text in (("title", title), ("title lines", head)):
-        t = re.sub(r"^(?:19|20)\d{2}\s*年?|^(?:19|20)[xX]{2}\s*年?|^(?:最新|精选|范文)", "", text)
+        t = _NOT_IN_NAME.sub(" ", text.translate(_FULL_WIDTH_DIGITS))
         m = _ORG_RE.search(t)
         if m and not re.search(r"加强|推进|关于|建设|开展|做好|如何|进一步", m.group(1)):
+            if _PLACEHOLDER.search(t[:m.start()]) or m.group(1).startswith("某"):
+                generic = generic or f"{where}: {t[:m.end()].split()[-1]} (a placeholder, not a name)"
+                continue
             if _GENERIC_ORG.fullmatch(m.group(1)):
                 generic = generic or f"{where}: {m.group(1)} (a type, not a name)"
                 continue
             return m.group(1), f"{where}: {m.group(1)}"
-    for line in reversed([x.strip() for x in tail.splitlines() if x.strip()]):
-        m = _ORG_SIGN_RE.match(line)
-        if m and len(line) <= 40:
+    for where, lines, longest in (("signature", reversed(tail.splitlines()), 40), ("title lines", head.splitlines(), 30)):
+        for line in (x.strip() for x in lines):
+            m = _ORG_SIGN_RE.match(line)
+            if not m or len(line) > longest:
+                continue
             if m.group(1).startswith(("某", "XX", "xx", "××")):
-                return UNKNOWN, f"signature: {line} (a placeholder, not a name)"
-            return m.group(1), f"signature: {line}"
-    for line in head.splitlines():
-        m = _ORG_SIGN_RE.match(line.strip())
-        if m and len(line.strip()) <= 30:
-            return m.group(1), f"title lines: {line.strip()}"
+                return UNKNOWN, f"{where}: {line} (a placeholder, not a name)"
+            if _GENERIC_ORG.fullmatch(m.group(1)):
+                generic = generic or f"{where}: {m.group(1)} (a type, not a name)"
+                continue
+            return m.group(1), f"{where}: {line}"
     return UNKNOWN, generic
 
 

@@ -106,3 +106,26 @@ def test_the_organisation_decides_the_sector_before_addressee_lines():
     assert (meta["organization"], meta["sector"]) == ("林甸县总工会", "union_federation")
     assert meta["sector_evidence"] == "organization: 总工会"
     assert organization_of("社区工会", "", "某社区卫生服务中心 某某某")[0] == UNKNOWN
+
+
+def test_full_width_digits_give_the_year():
+    # ingestion keeps full-width characters (docs/ingest.md); the year was unknown
+    assert find_year("２０２３年工会工作计划") == ("2023", "２０２３年")
+    assert year_of("工会工作总结", "", "某某工会\n２０２２年１２月３０日", "")[0] == "2022"
+
+
+@pytest.mark.parametrize("title, org", [
+    ("2023年度市人民医院工会工作总结", "市人民医院工会"),        # was 度市人民医院工会
+    ("二〇二三年度县第一中学工会工作计划", "县第一中学工会"),
+    ("中华全国总工会关于做好2023年工作的意见", "中华全国总工会"),  # was unknown
+])
+def test_organization_names_in_titles(title, org):
+    assert organization_of(title, "", "")[0] == org
+
+
+def test_a_placeholder_or_a_type_names_no_organisation_in_a_title_or_a_signature():
+    org, ev = organization_of("XX大学工会2023年工作要点", "", "")
+    assert org == UNKNOWN and "placeholder" in ev, (org, ev)      # was 大学工会
+    org, ev = organization_of("工会工作计划", "", "学校工会\n2023年1月5日")
+    assert org == UNKNOWN and "a type, not a name" in ev, (org, ev)   # was 学校工会
+    assert organization_of("工会工作计划", "", "北京市第二中学工会\n2023年1月5日")[0] == "北京市第二中学工会"
