@@ -33,13 +33,15 @@ def _add_stats(sub) -> None:
     p = sub.add_parser("stats", **_help(
         "Function shares per group with confidence intervals, and a chi-square test of difference.\n\n"
         "Prints one row per group: items counted, then each label's share with its 95% Wilson\n"
-        "interval (or --ci bootstrap: resampling documents), followed by the chi-square test of\n"
-        "function × group (Cramér's V; exact/Monte-Carlo p-value when cells are small).\n"
+        "interval (or --ci bootstrap: documents as the unit; Korn-Graubard below 50 documents,\n"
+        "percentile bootstrap from 50; --out's ci_method says which), followed by the chi-square\n"
+        "test of function × group (Cramér's V; exact/Monte-Carlo p-value when cells are small).\n"
         "--out FILE writes the full long table (CSV, UTF-8 with BOM). --compare A B compares two\n"
         "groups label by label (difference, Newcombe interval, Fisher p, Holm-adjusted p).",
         "unionmine stats --by sector --in data/processed"))
     p.add_argument("--by", choices=_GROUPS, default="sector", help="grouping (default: sector)")
-    p.add_argument("--ci", choices=["wilson", "bootstrap"], default=None, help="interval method (default: wilson)")
+    p.add_argument("--ci", choices=["wilson", "bootstrap"], default=None,
+                   help="interval method (default: wilson; bootstrap: over documents, Korn-Graubard below 50)")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two groups of --by label by label")
     p.add_argument("--out", metavar="FILE", help="write the table as CSV instead of printing it")
     _add_input_options(p)
@@ -71,6 +73,7 @@ def _cmd_stats(args) -> int:
                          "diff_ci_high", "p_value", "p_holm"]].round(4).to_string(index=False))
         else:
             print(format_shares(table).to_string())
+            print(format_methods(table))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 res = stats.chi_square_test(frame, args.by, labels=config.labels, warn=False)
@@ -83,13 +86,31 @@ def format_shares(table):
     """Wide view of a shares table: n, then 'share [low, high]' per label, in percent."""
     import pandas as pd
 
-    cell = table.apply(lambda r: f"{r.share:6.1%} [{r.ci_low:.0%}, {r.ci_high:.0%}]" if r.n_items else "", axis=1)
+    def show(r) -> str:
+        if not r.n_items:
+            return ""
+        if r.ci_low != r.ci_low:  # nan: no interval (one document under --ci bootstrap)
+            return f"{r.share:6.1%} [none]"
+        return f"{r.share:6.1%} [{r.ci_low:.0%}, {r.ci_high:.0%}]"
+
+    cell = table.apply(show, axis=1)
     wide = table.assign(cell=cell).pivot_table(index="group", columns="label", values="cell", aggfunc="first")
     labels = list(dict.fromkeys(table["label"]))
     groups = list(dict.fromkeys(table["group"]))
     wide = wide.reindex(index=groups, columns=labels)
     n = table.groupby("group")["n_items"].first().reindex(groups)
-    return pd.concat([n.rename("n"), wide], axis=1)
+    docs = table.groupby("group")["n_documents"].first().reindex(groups)
+    return pd.concat([n.rename("n"), docs.rename("docs"), wide], axis=1)
+
+
+def format_methods(table) -> str:
+    """Which method gave the intervals of which groups: ci_method without its detail in brackets."""
+    method = table["ci_method"].astype(str)
+    kind = method.str.split(" (", n=1, regex=False).str[0]
+    kind = kind.where(~method.str.startswith("wilson (count 0 or all"), "wilson, for a count of 0 or all")
+    lines = [f"  {k}: {', '.join(dict.fromkeys(rows['group']))}"
+             for k, rows in table.assign(_kind=kind).groupby("_kind", sort=False)]
+    return "intervals (95%; column ci_method with --out):\n" + "\n".join(lines)
 
 
 def format_test(res) -> str:

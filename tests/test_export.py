@@ -125,6 +125,15 @@ def test_stats_command_prints_shares_and_the_test(run_dir, capsys):
     assert "chi-square test of function × sector" in out and "Cramér's V" in out
 
 
+def test_stats_command_says_which_method_gave_each_interval(run_dir, capsys):
+    assert main(["stats", "--by", "sector", "--ci", "bootstrap", "--in", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "korn-graubard over 2 documents: health" in out      # 2 reports: too few for a percentile bootstrap
+    assert "none: one document: school" in out and "[none]" in out and "nan%" not in out
+    assert main(["stats", "--by", "sector", "--in", str(run_dir)]) == 0
+    assert "  wilson: health, school, (all)" in capsys.readouterr().out
+
+
 def test_stats_command_options(run_dir, capsys):
     out_file = run_dir / "s.csv"
     assert main(["stats", "--by", "year", "--in", str(run_dir), "--keep-duplicates", "--include-headings",
