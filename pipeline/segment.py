@@ -146,7 +146,7 @@ def parse_marker(line: str) -> Optional[Marker]:
         if style in ("paren_ar_char", "ar_char"):
             chars = _PAREN_CHARS if style == "paren_ar_char" else _STOP_CHARS
             return Marker(style[:-5], chars.index(m.group(1)) + 1, m.group(1), m.end())
-        if style in ("cn", "ar") and "、" in m.group(0) and _starts_range(line[m.end():], cn_to_int(m.group(1))):
+        if style in ("cn", "ar", "ordinal") and "、" in m.group(0) and _starts_range(line[m.end():], cn_to_int(m.group(1))):
             return None
         if style == "roman":
             return Marker(style, _ROMAN.index(m.group(1)) + 1, m.group(0).strip(), m.end())

@@ -383,7 +383,8 @@ def test_one_character_parenthesised_numbers_are_items_not_paragraphs_under_the_
 
 
 @pytest.mark.parametrize("line", ["1、2月份开展职工培训，3、4月份开展劳动竞赛。", "一、二季度完成建会工作。",
-                                  "三、四季度开展劳动竞赛。", "1、2、3月完成建档。", "一、二等奖各一名。"])
+                                  "三、四季度开展劳动竞赛。", "1、2、3月完成建档。", "一、二等奖各一名。",
+                                  "第一、二季度完成建会工作。", "第一、二批试点单位要按时完成。"])
 def test_a_range_of_numbers_at_a_line_start_is_not_a_marker(line):
     assert parse_marker(line) is None, f"{line!r} read as a marker"
 
