@@ -111,7 +111,7 @@ def test_whole_file_big5_read_as_gbk(kit):
     clean = _raw("000")[:3000]
     damaged = clean.encode("big5", "replace").decode("gbk", "replace").replace("\ufffd", "?")
     new, reps = _fix(damaged, kit)
-    assert len(reps) == 1 and reps[0].note.startswith("whole file: Big5 read as GBK"), reps
+    assert reps and all(r.note.startswith("whole file: Big5 read as GBK") for r in reps), reps[:1]
     import difflib
 
     same = difflib.SequenceMatcher(None, new, clean, autojunk=False).ratio()
@@ -130,6 +130,52 @@ def test_whole_file_gbk_read_as_big5(kit):
     t2s = CharLM().t2s
     invented = {c for c in set(new) - set(clean) if (c in t2s and t2s[c] != c) or "０" <= c <= "９"}
     assert not invented, f"characters of the other script or fullwidth digits: {sorted(invented)}"
+
+
+def _rows_right(clean: str, new: str, reps, mark: str) -> list[bool]:
+    """Whether each repair's output is the clean text at its place (a mark is not wrong:
+    it says the character is lost); lines match one for one."""
+    import difflib
+
+    wrong, pos = set(), 0
+    for a, b in zip(clean.split("\n"), new.split("\n"), strict=True):
+        for op, i1, i2, _, _ in difflib.SequenceMatcher(None, b, a, autojunk=False).get_opcodes():
+            if op != "equal":
+                wrong.update(k for k in range(pos + i1, pos + max(i2, i1 + 1)) if k >= len(new) or new[k] != mark)
+        pos += len(b) + 1
+    return [not any(k in wrong for k in range(r.out_start, max(r.out_end, r.out_start + 1))) for r in reps]
+
+
+@pytest.mark.parametrize("prefix, right, wrong", [("000", "big5", "gbk"), ("001", "gbk", "big5")])
+def test_whole_file_confidence_is_the_share_of_right_repairs(prefix, right, wrong, kit):
+    """A whole-file re-decoding leaves guesses behind (about 6% of traditional text
+    wrong): it was one row at 0.9.  Each guess is now a row of its own whose
+    confidence is the measured share of right guesses, so the confidences of the
+    rows predict how many are right, and the sure ones are right."""
+    clean = _raw(prefix)[:3000].encode(right, "replace").decode(right)
+    damaged = clean.encode(right).decode(wrong, "replace").replace("\ufffd", "?")
+    new, reps = _fix(damaged, kit)
+    ok = _rows_right(clean, new, reps, kit.config.unrecoverable_mark)
+    shown = [(r.confidence, o) for r, o in zip(reps, ok) if r.confidence > 0]  # marks say they are lost
+    mean_conf = sum(c for c, _ in shown) / len(shown)
+    share_right = sum(o for _, o in shown) / len(shown)
+    assert abs(mean_conf - share_right) < 0.05, (mean_conf, share_right)
+    sure = [o for c, o in shown if c >= 0.95]
+    assert sure and sum(sure) / len(sure) >= 0.95
+    assert any(0 < c < 0.9 for c, _ in shown) or prefix == "001", "no guess was doubted"
+
+
+def test_whole_file_guesses_below_the_floor_become_the_mark():
+    from pipeline.config import Config
+
+    clean = _raw("000")[:1500]
+    damaged = clean.encode("big5", "replace").decode("gbk", "replace").replace("\ufffd", "?")
+    marked = _fix(damaged, Toolkit(Config(gbk_min_confidence=0.5)))[1]
+    low = [r for r in marked if "< 0.5)" in r.note]
+    assert low and all(r.after == "□" and r.confidence == 0.0 for r in low if len(r.after) == 1), low[:3]
+    assert "best guess" in low[0].note
+    kept = _fix(damaged, Toolkit(Config(gbk_min_confidence=0.0)))[1]
+    assert not [r for r in kept if "best guess" in r.note]
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
