@@ -142,7 +142,7 @@ _GENERIC_ORG = re.compile(r"(?:[市县区省我本某]|最新|精选|范文)*(?:
 def organization_of(title: str, head: str, tail: str) -> tuple[str, str]:
     """The organisation named in the title, signature or issuing line; a bare type
     (``机关工会``, ``医院工会``) names no organisation and is reported as unknown."""
-    generic = ""
+    generic = placeholder = ""
     for where, text in (("title", title), ("title lines", head)):
         t = _NOT_IN_NAME.sub(" ", text.translate(_FULL_WIDTH_DIGITS))
         m = _ORG_RE.search(t)
@@ -159,13 +159,14 @@ def organization_of(title: str, head: str, tail: str) -> tuple[str, str]:
             m = _ORG_SIGN_RE.match(line)
             if not m or len(line) > longest:
                 continue
-            if m.group(1).startswith(("某", "XX", "xx", "××")):
-                return UNKNOWN, f"{where}: {line} (a placeholder, not a name)"
+            if m.group(1).startswith(("某", "XX", "xx", "××")):   # the title lines may still name it
+                placeholder = placeholder or f"{where}: {line} (a placeholder, not a name)"
+                continue
             if _GENERIC_ORG.fullmatch(m.group(1)):
                 generic = generic or f"{where}: {m.group(1)} (a type, not a name)"
                 continue
             return m.group(1), f"{where}: {line}"
-    return UNKNOWN, generic
+    return UNKNOWN, placeholder or generic
 
 
 def article_metadata(title: str, head: str, body: str, tail: str) -> dict[str, str]:

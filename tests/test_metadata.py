@@ -129,3 +129,12 @@ def test_a_placeholder_or_a_type_names_no_organisation_in_a_title_or_a_signature
     org, ev = organization_of("工会工作计划", "", "学校工会\n2023年1月5日")
     assert org == UNKNOWN and "a type, not a name" in ev, (org, ev)   # was 学校工会
     assert organization_of("工会工作计划", "", "北京市第二中学工会\n2023年1月5日")[0] == "北京市第二中学工会"
+
+
+def test_a_placeholder_signature_does_not_hide_the_name_in_the_title_lines():
+    # sample 002, article 5: the page names the centre above the text and signs with a placeholder
+    head = "第五篇：社区工会\n洲头街社区卫生服务中心 如何加强中心职工思想文化建设？"
+    org, ev = organization_of("社区工会", head, "某社区卫生服务中心 某某某")
+    assert org == "洲头街社区卫生服务中心", (org, ev)
+    meta = article_metadata("社区工会", head, "培育医护人员良好的职业道德。", "某社区卫生服务中心 某某某")
+    assert meta["sector"] == "health", meta
