@@ -527,7 +527,9 @@ def _continues(prev: str, line: str) -> bool:
     if prev[-1] in _OPEN or prev[-1] in "、，,":
         return True
     # a line cannot begin with a bound particle, nor a heading or sentence end in a verb of intent
-    if (line[0] in "的得及之等和与" and not line.startswith("和谐")) or prev[-1] in "的要在对把将和与及让被从向使":
+    # (after a full stop ``及时…``, ``与此同时…``, ``和往年相比…`` open a sentence)
+    if (line[0] in "的得及之等和与" and not line.startswith("和谐") and prev[-1] not in _SENT_END) \
+            or prev[-1] in "的要在对把将和与及让被从向使":
         return True
     if line[0] in _CLOSE or line[0] in "，。、；：！？,;:":
         return True

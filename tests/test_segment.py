@@ -432,3 +432,12 @@ def test_a_document_on_one_line_keeps_its_title_and_its_list():
     assert [(it.path, it.marker, it.text[:4]) for it in seg.items] == [
         ("1", "一、", "加强学习"), ("2", "二、", "关心职工"), ("3", "三、", "开展活动")]
     assert seg.items[-1].end == len(text)
+
+
+def test_paragraphs_opening_with_ji_yu_he_after_a_full_stop_are_not_joined():
+    # 及时/与此同时/和往年 open sentences; only a line cut mid-sentence begins with a bound particle
+    text = ("一、主要做法\n组织教职工学习文件。\n及时做好困难职工慰问工作。\n与此同时，我们还开展了文体活动。\n"
+            "和往年相比，会员人数增长明显。\n二、问题\n我们组织教职工学习了工会法\n的有关内容。\n")
+    got = [(it.path, it.text) for it in segment(make_doc(text)).items]
+    assert [p for p, _ in got] == ["1", "1.1", "1.2", "1.3", "1.4", "2", "2.1"], got
+    assert got[-1][1] == "我们组织教职工学习了工会法\n的有关内容。"
