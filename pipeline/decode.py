@@ -118,7 +118,9 @@ def _decode(data: bytes, where: str, encoding: str | None) -> Decoded:
     warnings = ()
     bad = text.count("\ufffd")
     if bad:
-        warnings = (f"{bad} undecodable byte sequence(s) in {name} became U+FFFD",)
+        # left in the decoded text (raw_text), so the repairs replay from it; the rule
+        # fix_mojibake turns each into config.unrecoverable_mark, with a row
+        warnings = (f"{bad} undecodable byte sequence(s) in {name} became U+FFFD, marked by fix_mojibake",)
     if _control_ratio(text) > 0.05:
         raise _binary(where, nul=False)
     return _finish(text, name, warnings)

@@ -69,7 +69,16 @@ def _ftfy_config():
 
 
 def fix_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
-    """Generic mojibake (UTF-8 read as Latin-1/cp1252, C1 controls, escapes) via ftfy."""
+    """Generic mojibake (UTF-8 read as Latin-1/cp1252, C1 controls, escapes) via ftfy;
+    U+FFFD becomes ``config.unrecoverable_mark``.
+
+    U+FFFD is a character already lost: the decoder's replacement for bytes it could
+    not read (``decode`` leaves one per bad sequence of a GB18030 or Big5 file), one
+    a page or an earlier tool wrote, or ftfy's own for a byte lost inside mojibake
+    (``å·¥ä¼šç»„ç»�`` → ``工会组�``).  It is marked here, once for every source: after
+    ftfy, which reads a U+FFFD inside mojibake as the lost byte, and on every pass
+    of the chain, so one a later rule made is marked on the next.
+    """
     import ftfy
 
     edits: list = []
@@ -77,20 +86,36 @@ def fix_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
         return edits
     from .ingest import DOC_MEMO
 
+    mark = kit.config.unrecoverable_mark
     doc_memo = DOC_MEMO.get()  # the chain's next pass sees most lines again: ftfy each line once per document
     seen = doc_memo.setdefault("fix_mojibake", {}) if doc_memo is not None else {}
     pos = 0
     for line in text.split("\n"):
+        a = b = 0
         if _FTFY_SUSPECT.search(line) and _FTFY_NEEDS.search(_READING.sub("", line)):
             if line not in seen:
                 seen[line] = ftfy.fix_and_explain(line, config=_ftfy_config())
             fixed, expl = seen[line]
             if fixed != line:
                 a, b, rep = _trim(line, fixed)
-                steps = ",".join(step for step, _ in (expl or []))
-                edits.append(_edit(pos + a, pos + b, rep, 0.9, f"ftfy: {steps}"))
+                note = "ftfy: " + ",".join(step for step, _ in (expl or []))
+                lost = rep.count("\ufffd")
+                if lost:
+                    rep = rep.replace("\ufffd", mark)
+                    note += f"; {lost} character(s) lost (U+FFFD), unrecoverable, marked {mark}"
+                edits.append(_edit(pos + a, pos + b, rep, 0.6 if lost else 0.9, note))
+        for m in _FFFD_RUN.finditer(line):
+            if a <= m.start() < b:
+                continue  # inside ftfy's repair: marked there
+            n = m.end() - m.start()
+            edits.append(_edit(pos + m.start(), pos + m.end(), mark * n, 0.0,
+                               f"U+FFFD: {n} character(s) lost to a decoder before this step; "
+                               f"unrecoverable, marked {mark}"))
         pos += len(line) + 1
     return edits
+
+
+_FFFD_RUN = re.compile("\ufffd+")
 
 
 def _trim(old: str, new: str) -> tuple[int, int, str]:

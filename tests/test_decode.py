@@ -109,7 +109,7 @@ def test_gb18030_with_a_few_bad_bytes_decodes_with_a_warning():
     d = decode(data, "a.txt")
     assert d.encoding == "gb18030"
     assert d.text.startswith(SIMP) and d.text.count("\ufffd") == 2
-    assert d.warnings == ("2 undecodable byte sequence(s) in gb18030 became U+FFFD",)
+    assert d.warnings == ("2 undecodable byte sequence(s) in gb18030 became U+FFFD, marked by fix_mojibake",)
 
 
 def test_big5_with_a_bad_byte_stays_big5():

@@ -221,3 +221,32 @@ def test_html_entities_left_by_the_page_become_their_characters():
     got = {text[e.start:e.end]: e.replacement for e in edits}
     assert got == {"&amp;": "&", "&ldquo;": "“", "&rdquo;": "”", "&#12290;": "。", "&nbsp;": ""}
     assert all(e.note.startswith(("html entity", "html")) for e in edits)
+
+
+# ---- U+FFFD: a lost character becomes the configured mark, with a row ---------------------------
+def test_undecodable_bytes_become_the_mark_with_a_repair_row():
+    """decode leaves U+FFFD for a GB18030 sequence it cannot read (and a UTF-8 page may
+    carry one): it used to stay in the text, unmarked and unrecorded."""
+    from pipeline.ingest import ingest_bytes
+
+    kit = Toolkit(Config(script="keep", unrecoverable_mark="〓"))
+    simp = "工会工作计划\n坚持以人为本，全心全意依靠职工办好企业。2012年完成任务。\n"
+    doc = ingest_bytes(simp.encode("gb18030") + b"\xff\xff" + simp.encode("gb18030"), "bad", kit=kit)
+    assert doc.raw_text.count("\ufffd") == 2
+    assert "\ufffd" not in doc.text_original and doc.text_original.count("〓") == 2
+    rows = [r for r in doc.repairs if "\ufffd" in r.before]
+    assert [(r.rule, r.after, r.confidence) for r in rows] == [("fix_mojibake", "〓〓", 0.0)]
+    assert "2 character(s) lost" in rows[0].note and "unrecoverable, marked 〓" in rows[0].note
+    assert replay(doc.raw_text, doc.repairs) == doc.text_original
+    utf8 = ingest_bytes("工会\ufffd组织建设。\n".encode("utf-8"), "page", kit=kit)
+    assert utf8.text_original == "工会〓组织建设。\n"
+
+
+def test_a_replacement_character_from_ftfy_becomes_the_mark():
+    """ftfy replaces a byte lost inside mojibake with U+FFFD (工会� for å·¥ä¼šç�„)."""
+    kit = Toolkit(Config(script="keep", unrecoverable_mark="〓"))
+    text = "工会工作。\nå·¥ä¼šç\ufffd„\n第二行。"
+    out, reps = apply_rules(text, kit, names=["fix_mojibake"])
+    assert out == "工会工作。\n工会〓\n第二行。"
+    assert len(reps) == 1 and reps[0].confidence == 0.6
+    assert reps[0].note.startswith("ftfy: ") and "1 character(s) lost (U+FFFD)" in reps[0].note
