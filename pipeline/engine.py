@@ -437,6 +437,14 @@ class Engine:
     def close(self) -> None:
         pass
 
+    def abort(self) -> None:
+        """Stop at once, without waiting for the files in flight (a ``--strict`` run's first failure).
+
+        After it the engine is closed; results still to come are lost, so call it
+        only when they are not wanted.
+        """
+        self.close()
+
     def __enter__(self):
         return self
 
@@ -457,6 +465,10 @@ class InProcessEngine(Engine):
     def map(self, tasks: Iterable[Task], total_bytes: int | None = None) -> Iterator[DocResult]:
         for batch in batches(tasks, batch_bytes(total_bytes, 1)):
             yield from self.processor.process_batch(batch)
+
+
+#: how long ``LocalEngine.abort`` waits for a terminated worker to end before killing it
+ABORT_SECONDS = 10
 
 
 class LocalEngine(Engine):
@@ -532,6 +544,33 @@ class LocalEngine(Engine):
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def abort(self) -> None:
+        """Cancel the batches not started, end the busy workers mid-file, and return once they are gone.
+
+        ``close`` lets each worker finish the batch it holds: a large damaged file
+        (one line of a megabyte: half a minute) kept a ``--strict`` run waiting
+        long after its first failure.  ``ProcessPoolExecutor`` has no way to stop
+        a running call before Python 3.14 (``terminate_workers``), so this does
+        what that does: shut the pool down without waiting, terminate its
+        processes, then wait for them to end, so that none outlives the run.
+        """
+        pool = self.pool
+        workers = list((pool._processes or {}).values())
+        manager = pool._executor_manager_thread
+        if hasattr(pool, "terminate_workers"):  # Python 3.14
+            pool.terminate_workers()
+        else:
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                proc.terminate()  # one that already ended is skipped
+        if manager is not None:  # it sees the workers end, fails what they held and reaps them
+            manager.join(ABORT_SECONDS)
+        for proc in workers:
+            proc.join(ABORT_SECONDS)
+            if proc.exitcode is None:  # pragma: no cover - a worker that ignored SIGTERM
+                proc.kill()
+                proc.join()
+
 
 def _top_up(it: Iterator[Any], pending: dict, window: int, submit: Callable[[Any], Any],
             keep: Callable[[Any], Any]) -> bool:
@@ -602,12 +641,14 @@ class DaskEngine(Engine):
         self._classifier = (self.client.scatter(classifier, broadcast=True, hash=False)
                             if classifier is not None else None)
         self._key = f"dask-{os.getpid()}-{id(self)}-{time.time_ns()}"
+        self._in_flight: dict[Any, list[_Meta]] = {}
 
     def map(self, tasks: Iterable[Task], total_bytes: int | None = None) -> Iterator[DocResult]:
         from distributed import wait as dask_wait
 
         window = 2 * self.n_workers
         pending: dict[Any, list[_Meta]] = {}
+        self._in_flight = pending
         it = batches(tasks, batch_bytes(total_bytes, self.n_workers))
         more = True
         try:
@@ -640,6 +681,20 @@ class DaskEngine(Engine):
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def abort(self) -> None:
+        """Cancel every task in flight, then close.
+
+        Dask cannot stop a task that runs in a worker's thread.  A cluster started
+        here (no ``--scheduler``) is closed with its workers: Dask gives a busy one
+        4 s, then kills it.  The workers of a cluster at ``--scheduler`` belong to
+        it and stay; a cancelled task already running there finishes its files
+        in the background and its result is dropped.
+        """
+        if self._in_flight:
+            self.client.cancel(list(self._in_flight), force=True)
+        self._in_flight = {}
+        self.close()
 
 
 def _process_dask_big(meta: "_Meta", data: bytes, config: Config, classifier: Any, key: str) -> list[DocResult]:

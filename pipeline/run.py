@@ -412,19 +412,25 @@ def _run(found, out_dir: Path, config: Config, n_workers: int | None, t0: float)
             warmed = False
             t = time.perf_counter()
             todo_bytes = sum(e.n_bytes for e in to_process)
-            for res in engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config), todo_bytes):
-                entry = by_id[res.doc_id]
-                if not (res.error is not None and res.error.kind == "crashed"):
-                    store.put(entry.key, res)
-                _take(entry, res, out_dir, result, manifest)
-                progress.update(entry.n_bytes)
-                if config.strict and entry.status == "failed":
-                    result.stopped, result.stopped_at = True, entry.source
-                    break
-                if writer is not None:
-                    writer.advance(res)
-                if not warmed and engine.n_workers > 1:  # the parent waits on the workers: prepare meanwhile
-                    warmed = _warm_statistics(jieba_here=engine.submit is None)
+            results = engine.map(_tasks(to_process, by_id, store, result, manifest, progress, config), todo_bytes)
+            try:
+                for res in results:
+                    entry = by_id[res.doc_id]
+                    if not (res.error is not None and res.error.kind == "crashed"):
+                        store.put(entry.key, res)
+                    _take(entry, res, out_dir, result, manifest)
+                    progress.update(entry.n_bytes)
+                    if config.strict and entry.status == "failed":
+                        result.stopped, result.stopped_at = True, entry.source
+                        break
+                    if writer is not None:
+                        writer.advance(res)
+                    if not warmed and engine.n_workers > 1:  # the parent waits on the workers: prepare meanwhile
+                        warmed = _warm_statistics(jieba_here=engine.submit is None)
+            except _Stopped:  # a file failed to read again (--strict): the files in flight are not wanted
+                pass
+            finally:
+                results.close()  # the batches not started are cancelled (``_stop`` ends the running ones)
             if config.strict and any(e.status == "failed" for e in to_process):
                 result.stopped = True
                 result.stopped_at = result.stopped_at or next(e.source for e in to_process if e.status == "failed")
@@ -434,11 +440,16 @@ def _run(found, out_dir: Path, config: Config, n_workers: int | None, t0: float)
         if writer is not None:
             writer.abort()
         store.close()
+        if engine is not None:  # interrupted or failed: the files in flight are not wanted either
+            engine_kept = False
+            _stop(engine, manifest, at_once=True)
+            engine = None
         raise
     finally:
         progress.close()
         if engine is not None and not engine_kept:
-            _stop(engine, manifest)
+            # a --strict stop ends the workers mid-file instead of waiting for what they hold
+            _stop(engine, manifest, at_once=result.stopped)
 
     try:
         manifest.counts = _counts(ledger, result)
@@ -486,9 +497,10 @@ def _run(found, out_dir: Path, config: Config, n_workers: int | None, t0: float)
     return result
 
 
-def _stop(engine, manifest: Manifest) -> None:
+def _stop(engine, manifest: Manifest, at_once: bool = False) -> None:
+    """Close the engine; ``at_once``: without waiting for the files in flight (``Engine.abort``)."""
     t = time.perf_counter()
-    engine.close()
+    engine.abort() if at_once else engine.close()
     manifest.stage("stop_engine").seconds += time.perf_counter() - t
 
 
@@ -508,12 +520,16 @@ def _tasks(entries: list[Entry], by_id: dict[str, Entry], store: ResultStore, re
         data = _read(Path(entry.source))
         if isinstance(data, FileError):  # gone or locked since it was hashed
             if _fail(entry, data, result, manifest, progress, config):
-                return
+                raise _Stopped(entry.source)  # out through the engine, which would wait for its batches
             continue
         sha = uio.sha256_bytes(data)
         if sha != entry.sha256:  # changed since it was hashed: key the new bytes
             entry.sha256, entry.n_bytes, entry.key = sha, len(data), store.key(sha, entry.doc_id)
         yield Task(entry.doc_id, entry.source, sha, data)
+
+
+class _Stopped(Exception):
+    """A ``--strict`` stop found while reading the inputs for the engine."""
 
 
 def _fail(entry: Entry, err: FileError, result: RunResult, manifest: Manifest,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,124 @@ def test_a_model_that_cannot_load_is_a_run_level_error(tmp_path, monkeypatch):
     assert list(errs["kind"]) == ["no_model"] and list(errs["stage"]) == ["classify"]
     assert errs["message"][0].endswith("until then items.csv has no labels and there are no statistics")
     assert len(read_csv(tmp_path / "out" / "documents.csv")) == 1
+
+
+# ------------------------------------------------------------------------------
+# stopping at once (--strict): real slow input, and notes the workers leave behind
+# ------------------------------------------------------------------------------
+def long_line_report(tag: str, n_bytes: int = 600_000) -> bytes:
+    """A large damaged report: the samples run together on one line, as in a file that lost its line ends.
+
+    Ingesting one line this long keeps a worker busy for many seconds, so such
+    files are still in flight when a small file fails.
+    """
+    from tests.conftest import RAW
+
+    text = tag + "".join(p.read_text(encoding="utf-8").replace("\n", "") for p in sorted(RAW.glob("*.txt")))
+    data = (text * (n_bytes // len(text.encode("utf-8")) + 1)).encode("utf-8")[:n_bytes]
+    return data.decode("utf-8", "ignore").encode("utf-8")
+
+
+def _note(folder: str, batch: list[Task], what: str) -> None:
+    for task in batch:
+        Path(folder, f"{task.doc_id}.{what}").write_text(str(os.getpid()))
+
+
+def _process_and_note(batch: list[Task], folder: str) -> list[DocResult]:
+    """``_process_local``, leaving ``<doc_id>.started`` (holding the worker's pid) and then ``<doc_id>.done``."""
+    _note(folder, batch, "started")
+    out = _process_local(batch)
+    _note(folder, batch, "done")
+    return out
+
+
+def _process_dask_and_note(batch: list[Task], config: Config, classifier, key: str, folder: str) -> list[DocResult]:
+    from pipeline.engine import _process_dask
+
+    _note(folder, batch, "started")
+    out = _process_dask(batch, config, classifier, key)
+    _note(folder, batch, "done")
+    return out
+
+
+class NotingEngine(LocalEngine):
+    """The process pool, its workers leaving notes in ``notes`` (a folder) of the files they start and finish."""
+
+    notes: Path
+
+    def _submit(self, batch):
+        return self.pool.submit(_process_and_note, batch, str(self.notes))
+
+
+def noting_engine(notes: Path):
+    """A ``make_engine`` whose engines (the pool or Dask) leave notes in ``notes``."""
+    from pipeline.engine import DaskEngine
+
+    class NotingDaskEngine(DaskEngine):
+        def _submit(self, batch):
+            return self.client.submit(_process_dask_and_note, batch, self.config, self._classifier, self._key,
+                                      str(notes), pure=False)
+
+    def make(config: Config, classifier=None, n_workers=None):
+        if config.engine == "dask":
+            return NotingDaskEngine(config, classifier, config.scheduler, n_workers)
+        eng = NotingEngine(config, classifier, n_workers)
+        eng.notes = notes
+        return eng
+
+    return make
+
+
+def notes_of(folder: Path) -> tuple[set[str], set[str], set[int]]:
+    """The files started, the files finished, and the pids of the workers that started one."""
+    started = {p.stem for p in folder.glob("*.started")}
+    done = {p.stem for p in folder.glob("*.done")}
+    pids = {int(t) for p in folder.glob("*.started") if (t := p.read_text())}
+    return started, done, pids
+
+
+def descendants() -> set[int]:
+    """This process's descendants, apart from multiprocessing's fork server and resource tracker
+    (helpers that live as long as this process; they do no work of a run)."""
+    import psutil
+
+    out = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            cmd = " ".join(child.cmdline())
+        except psutil.ZombieProcess:  # ended but not reaped: still left behind
+            out.add(child.pid)
+            continue
+        except psutil.NoSuchProcess:
+            continue
+        if "forkserver" not in cmd and "resource_tracker" not in cmd:
+            out.add(child.pid)
+    return out
+
+
+def test_abort_ends_the_busy_workers_mid_file_and_returns_once_they_are_gone(tmp_path):
+    import time
+
+    import psutil
+
+    tasks = [_task("a_empty", b"")] + [_task(f"{c}_long", long_line_report(c)) for c in "bcd"]
+    longs = {"b_long", "c_long", "d_long"}
+    before = descendants()
+    eng = NotingEngine(Config(), n_workers=2)
+    eng.notes = tmp_path
+    results = eng.map(tasks, sum(len(t.data) for t in tasks))
+    try:
+        first = next(results)  # the empty file's failure: the long files are still to come
+        for _ in range(1200):  # make sure a worker is busy with a long file (at most 2 minutes)
+            if notes_of(tmp_path)[0] & longs:
+                break
+            time.sleep(0.1)
+    finally:
+        results.close()
+        eng.abort()
+    assert (first.doc_id, first.error.kind) == ("a_empty", "empty")
+    started, done, pids = notes_of(tmp_path)
+    assert started & longs, "no long file was in flight: nothing to stop"
+    assert not done & longs, f"abort waited for {sorted(done & longs)} to finish"
+    assert pids and not [p for p in pids if psutil.pid_exists(p)], "a worker outlived abort()"
+    assert descendants() - before == set()

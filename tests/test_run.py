@@ -340,3 +340,80 @@ def test_repair_lines_rendered_by_the_worker_are_the_rows_the_writer_would_write
     b.close()
     assert mixed.read_bytes() == as_rows.read_bytes()
     assert as_rows.read_bytes().count(b"\n") > 100
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_strict_with_two_workers_stops_without_finishing_the_files_in_flight(engine, tmp_path, monkeypatch, capsys):
+    """An empty file fails at once while large damaged files (one long line each) keep both workers
+    busy: the run stops there (exit 3), ends its workers mid-file, and leaves only errors.csv and
+    run.json, which name the failed file and say the run stopped."""
+    import psutil
+
+    from tests.test_engine import descendants, long_line_report, notes_of, noting_engine
+
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    src, out, notes = tmp_path / "raw", tmp_path / "out", tmp_path / "notes"
+    src.mkdir()
+    notes.mkdir()
+    (src / "a_empty.txt").write_bytes(b"")
+    longs = {"b_long", "c_long", "d_long"}
+    for doc_id in sorted(longs):
+        (src / f"{doc_id}.txt").write_bytes(long_line_report(doc_id))
+    monkeypatch.setattr(run_mod, "make_engine", noting_engine(notes))  # the engines, leaving notes of their work
+    before = descendants()
+    rc = main(["run", str(src), "--out", str(out), "--workers", "2", "--engine", engine, "--strict"])
+    assert rc == 3
+    assert f"stopped at the first failure (--strict): {src / 'a_empty.txt'}" in capsys.readouterr().err
+    errors = read_csv(out / "errors.csv")
+    assert list(zip(errors["file"], errors["stage"], errors["kind"])) == [(str(src / "a_empty.txt"), "ingest", "empty")]
+    m = _manifest(out)
+    assert m["status"] == "stopped" and m["engine"]["name"] == engine
+    assert [(e["file"], e["kind"]) for e in m["errors"]] == [(str(src / "a_empty.txt"), "empty")]
+    assert m["counts"]["failed"] == 1 and m["counts"]["ok"] == m["counts"]["warned"] == 0
+    # nothing but those two (and the cache): no table, no text, no temporary file
+    assert sorted(p.name for p in out.iterdir() if p.name != ".cache") == ["errors.csv", "run.json"]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    _, done, pids = notes_of(notes)
+    assert not done & longs, f"the run waited for {sorted(done & longs)} to finish"
+    assert not [p for p in pids if psutil.pid_exists(p)], "a worker outlived the run"
+    assert descendants() - before == set()
+
+
+def test_strict_stop_on_a_file_gone_since_hashing_does_not_finish_the_files_in_flight(tmp_path, monkeypatch, capsys):
+    """A file deleted while the run works is found when its bytes are read for the workers, after the
+    large files before it went out: the run stops there too, without waiting for them."""
+    import psutil
+
+    from tests.test_engine import descendants, long_line_report, notes_of, noting_engine
+
+    src, out, notes = tmp_path / "raw", tmp_path / "out", tmp_path / "notes"
+    src.mkdir()
+    notes.mkdir()
+    longs = {"a_long", "b_long"}
+    for doc_id in sorted(longs):
+        (src / f"{doc_id}.txt").write_bytes(long_line_report(doc_id))
+    gone = src / "c_gone.txt"
+    gone.write_text("工会工作计划\n一、加强职工之家建设。\n", encoding="utf-8")
+    reads: dict[str, int] = {}
+    real_read = run_mod._read
+
+    def read_then_delete(path):  # deleted after it was hashed, before the workers get it
+        reads[str(path)] = reads.get(str(path), 0) + 1
+        if str(path) == str(gone) and reads[str(path)] == 2:
+            gone.unlink()
+        return real_read(path)
+
+    monkeypatch.setattr(run_mod, "_read", read_then_delete)
+    monkeypatch.setattr(run_mod, "make_engine", noting_engine(notes))
+    before = descendants()
+    assert main(["run", str(src), "--out", str(out), "--workers", "2", "--strict"]) == 3
+    assert f"stopped at the first failure (--strict): {gone}" in capsys.readouterr().err
+    errors = read_csv(out / "errors.csv")
+    assert list(zip(errors["file"], errors["stage"], errors["kind"])) == [(str(gone), "read", "missing")]
+    assert _manifest(out)["status"] == "stopped"
+    assert sorted(p.name for p in out.iterdir() if p.name != ".cache") == ["errors.csv", "run.json"]
+    _, done, pids = notes_of(notes)
+    assert not done & longs, f"the run waited for {sorted(done & longs)} to finish"
+    assert not [p for p in pids if psutil.pid_exists(p)], "a worker outlived the run"
+    assert descendants() - before == set()
