@@ -4,12 +4,9 @@ Thin shells over ``pipeline.classify``, ``pipeline.labels`` and ``pipeline.evalu
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import os
 import sys
 import warnings
-from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -63,80 +60,8 @@ def _warn_ignored(args, command: str, why: dict[str, str]) -> None:
 _SCRIPT_IGNORED = "the model folds traditional and full-width characters itself, and rows are written back unchanged"
 
 
-def _read_rows(path: str, what: str, encoding: str | None = None,
-               encoding_option: bool = False) -> tuple[pd.DataFrame, list[int]]:
-    """A CSV as a frame of strings, and the line each row starts on.
-
-    Every cell is kept as written: ``007`` stays ``007``, ``NA`` and empty cells stay
-    strings, and no column becomes the index. pandas reads a file whose first row has
-    one field more than the header as having an index column, which silently moves
-    every value one column to the left; so the rows are read with the csv module, and
-    a row with more fields than the header is an error naming its line. A shorter row
-    is padded with empty cells; blank lines are skipped. ``encoding_option``: the
-    command reads this file with --encoding, so a decoding error suggests it.
-    """
-    p = Path(path)
-    if p.is_dir():
-        raise InputFileError(str(p), what, "a folder", "pass the CSV file itself")
-    if not p.is_file():
-        raise InputFileError(str(p), what, "no such file", "check the path")
-    try:
-        data = p.read_bytes()
-    except OSError as e:
-        raise InputFileError(str(p), what, f"an unreadable file ({e.strerror or e})", "check its permissions") from None
-    codec = encoding or "utf-8"
-    if codecs.lookup(codec).name == "utf-8":
-        codec = "utf-8-sig"
-    try:
-        text = data.decode(codec).removeprefix("\ufeff")
-    except UnicodeDecodeError as e:
-        hint = "save it as CSV UTF-8 (Excel: 'CSV UTF-8')"
-        if encoding_option:
-            hint = ("pass --encoding with the file's encoding (gb18030 for Excel's 'CSV' on Chinese Windows), or "
-                    + hint)
-        raise InputFileError(str(p), f"{what} (CSV, {encoding or 'UTF-8'})",
-                             f"bytes that are not {encoding or 'UTF-8'} at byte {e.start}", hint) from None
-    reader = csv.reader(StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    too_long: list[tuple[int, int]] = []
-    line = 0
-    try:
-        for row in reader:
-            start, line = line + 1, reader.line_num
-            if not row:
-                continue
-            if header is None:
-                header = row
-            elif len(row) > len(header):
-                too_long.append((start, len(row)))
-            else:
-                rows.append(row + [""] * (len(header) - len(row)))
-                lines.append(start)
-    except csv.Error as e:
-        raise InputFileError(str(p), f"{what} (CSV)", f"a malformed row from line {line + 1} ({e})",
-                             'close the quotes ("…") of that row, or save the file again from a spreadsheet'
-                             ) from None
-    if header is None:
-        raise InputFileError(str(p), f"{what} (CSV with a header row)", "an empty file",
-                             "export the table again, with its header row")
-    if too_long:
-        first, n = too_long[0]
-        more = f" (and {len(too_long) - 1} more rows)" if len(too_long) > 1 else ""
-        names = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
-        raise InputFileError(str(p), f"{len(header)} fields per row, as in the header ({names})",
-                             f"{n} fields on line {first}{more}",
-                             'quote values that contain commas ("…") or remove the extra fields, then run again')
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if repeated:
-        raise InputFileError(str(p), "distinct column names in the header",
-                             f"{', '.join(repr(c) for c in repeated)} more than once", "rename the repeated columns")
-    return pd.DataFrame(rows, columns=header, dtype=str), lines
-
-
 def _read_table(path: str, what: str, encoding: str | None = None) -> pd.DataFrame:
-    return _read_rows(path, what, encoding)[0]
+    return uio.read_csv_rows(path, what, encoding).frame
 
 
 def _with_parent_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -153,26 +78,6 @@ def _with_parent_text(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     print(f"unionmine: {where} has no parent_text column; took the parent heading of {found} items from "
           f"the text of the row whose item_id is their parent_id{note}", file=sys.stderr)
     return frame.assign(parent_text=[texts.get(pid, "") if pid else "" for pid in pids])
-
-
-def _keep_input_labels(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """Rename input columns that the label columns would overwrite (a labels file's coded
-    ``primary_label``, a run's ``confidence`` …) to ``input_<name>``, where they stand."""
-    from .classify import LABEL_OUTPUT_COLUMNS
-
-    clash = [c for c in LABEL_OUTPUT_COLUMNS if c in frame.columns]
-    if not clash:
-        return frame
-    taken, names = set(frame.columns), {}
-    for c in clash:
-        new = f"input_{c}"
-        while new in taken:
-            new = f"input_{new}"
-        names[c] = new
-        taken.add(new)
-    print(f"unionmine: {where} already has {', '.join(clash)}; kept as "
-          f"{', '.join(names[c] for c in clash)}", file=sys.stderr)
-    return frame.rename(columns=names)
 
 
 def _output_file(out: str) -> Path:
@@ -266,8 +171,14 @@ def _cmd_classify(args) -> int:
     config = _config(args)
     _warn_ignored(args, "classify", {"script": _SCRIPT_IGNORED})
     out_path = _output_file(args.out)
-    frame, lines = _read_rows(args.items, "an items CSV with a 'text' column", args.encoding, encoding_option=True)
-    frame = _keep_input_labels(frame, args.items)
+    from .classify import LABEL_OUTPUT_COLUMNS
+
+    table = uio.read_csv_rows(args.items, "an items CSV with a 'text' column", args.encoding,
+                              encoding_option="--encoding", keep_apart=LABEL_OUTPUT_COLUMNS)
+    frame, lines = table.frame, table.lines
+    if table.renamed:  # the input's own labels (a labels file's coded primary_label, a run's confidence …)
+        print(f"unionmine: {args.items} already has {', '.join(table.renamed)}; kept as "
+              f"{', '.join(table.renamed.values())}", file=sys.stderr)
     out = classify_frame(_with_parent_text(frame, args.items), _classifier(args, config), where=args.items)
     if "parent_text" not in frame.columns:  # derived from parent_id: context, not output
         out = out.drop(columns="parent_text", errors="ignore")

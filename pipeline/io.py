@@ -6,15 +6,20 @@ the same folder, then ``os.replace``), so a crashed run never leaves half a tabl
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import fnmatch
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
+
+from .errors import InputFileError
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,118 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 def read_csv(path: Path, **kw) -> pd.DataFrame:
     """Read a table written by ``write_csv`` (the BOM is dropped; empty cells stay '')."""
     return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[], dtype=str, **kw)
+
+
+@dataclass(frozen=True)
+class CsvRows:
+    """A CSV table read as written (``read_csv_rows``)."""
+
+    #: every cell a string as written, the header's column names; no index column
+    frame: pd.DataFrame
+    #: the line (1-based) on which each row starts, for messages about a row
+    lines: list[int] = field(default_factory=list)
+    #: input columns renamed ``input_<name>`` so that columns the caller adds keep them: {name: new name}
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+def read_csv_rows(path: str | os.PathLike[str], what: str = "a CSV table", encoding: str | None = None, *,
+                  encoding_option: str | None = None, keep_apart: Sequence[str] = ()) -> CsvRows:
+    """Read a CSV made by people (Excel, a coder's sheet, an earlier output) with every cell as written.
+
+    ``007`` stays ``007``; ``NA``, ``null`` and empty cells stay strings.  pandas
+    reads a file whose first row has one field more than the header as having an
+    index column, which silently moves every value one column to the left; so the
+    rows are read with the csv module, and a row with more fields than the header
+    is an error naming its line.  A shorter row is padded with empty cells; blank
+    lines are skipped.
+
+    ``what``: what the file should be, for messages ("an items CSV with a 'text'
+    column"); ``encoding``: the file's encoding (default UTF-8; a BOM is dropped
+    in any case); ``encoding_option``: how the caller lets the user set the
+    encoding (``"--encoding"``), named when the bytes do not decode;
+    ``keep_apart``: columns the caller will add to the table (a classifier's
+    ``primary_label`` …): input columns of those names are renamed
+    ``input_<name>`` (``input_input_<name>`` if that is taken, …) where they stand.
+
+    Raises ``InputFileError`` naming the file, what was expected, what was found
+    and what to do: a folder or a missing file, bytes that do not decode, a
+    malformed or too long row, no header row, a column name used twice.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputFileError(str(p), what, "a folder", "pass the CSV file itself")
+    if not p.is_file():
+        raise InputFileError(str(p), what, "no such file", "check the path")
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise InputFileError(str(p), what, f"an unreadable file ({e.strerror or e})", "check its permissions") from None
+    codec = encoding or "utf-8"
+    if codecs.lookup(codec).name == "utf-8":
+        codec = "utf-8-sig"
+    try:
+        text = data.decode(codec).removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        hint = "save it as CSV UTF-8 (Excel: 'CSV UTF-8')"
+        if encoding_option:
+            hint = (f"pass {encoding_option} with the file's encoding (gb18030 for Excel's 'CSV' on Chinese "
+                    "Windows), or " + hint)
+        raise InputFileError(str(p), f"{what} (CSV, {encoding or 'UTF-8'})",
+                             f"bytes that are not {encoding or 'UTF-8'} at byte {e.start}", hint) from None
+    reader = csv.reader(StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    too_long: list[tuple[int, int]] = []
+    line = 0
+    try:
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not row:
+                continue
+            if header is None:
+                header = row
+            elif len(row) > len(header):
+                too_long.append((start, len(row)))
+            else:
+                rows.append(row + [""] * (len(header) - len(row)))
+                lines.append(start)
+    except csv.Error as e:
+        raise InputFileError(str(p), f"{what} (CSV)", f"a malformed row from line {line + 1} ({e})",
+                             'close the quotes ("…") of that row, or save the file again from a spreadsheet'
+                             ) from None
+    if header is None:
+        raise InputFileError(str(p), f"{what} (CSV with a header row)", "an empty file",
+                             "export the table again, with its header row")
+    if too_long:
+        first, n = too_long[0]
+        more = f" (and {len(too_long) - 1} more rows)" if len(too_long) > 1 else ""
+        names = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
+        raise InputFileError(str(p), f"{len(header)} fields per row, as in the header ({names})",
+                             f"{n} fields on line {first}{more}",
+                             'quote values that contain commas ("…") or remove the extra fields, then run again')
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputFileError(str(p), "distinct column names in the header",
+                             f"{', '.join(repr(c) for c in repeated)} more than once", "rename the repeated columns")
+    renamed = _names_kept_apart(header, keep_apart)
+    columns = [renamed.get(c, c) for c in header]
+    return CsvRows(pd.DataFrame(rows, columns=columns, dtype=str), lines, renamed)
+
+
+def _names_kept_apart(header: list[str], keep_apart: Sequence[str]) -> dict[str, str]:
+    """``input_<name>`` for each column of ``keep_apart`` in ``header`` (in ``keep_apart``'s order),
+    prefixed again while the name is taken."""
+    taken, names = set(header), {}
+    for c in keep_apart:
+        if c not in header:
+            continue
+        new = f"input_{c}"
+        while new in taken:
+            new = f"input_{new}"
+        names[c] = new
+        taken.add(new)
+    return names
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
