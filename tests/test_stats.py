@@ -375,19 +375,24 @@ def test_an_untested_grouping_says_so_and_a_group_is_not_compared_with_itself(fr
 
 def test_a_bootstrap_does_not_claim_certainty_for_a_label_never_or_always_seen(frame):
     # every resample of a group without 'other' gives 0: the Wilson interval says what 0 of n allows
-    out = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1)
-    zero = out[(out["count"] == 0) & (out["group"] != stats.ALL)]
-    assert len(zero) and (zero["ci_high"] > 0).all()
-    assert zero["ci_method"].str.startswith("wilson (count 0 or all").all()
-    lo, hi = stats.wilson_interval([0], [int(zero.iloc[0]["n_items"])])
-    assert zero.iloc[0]["ci_high"] == pytest.approx(hi[0])
-    seen = out[(out["count"] > 0) & (out["count"] < out["n_items"]) & (out["group"] != stats.ALL)]
-    assert seen["ci_method"].str.startswith("korn-graubard over").all()   # 3-4 items: too few to resample
     boot = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1, bootstrap_min_clusters=2)
     zero = boot[(boot["count"] == 0) & (boot["group"] != stats.ALL)]
-    assert zero["ci_method"].str.startswith("wilson (count 0 or all").all() and (zero["ci_high"] > 0).all()
+    assert len(zero) and (zero["ci_high"] > 0).all()
+    assert zero["ci_method"].str.startswith("wilson (count 0 or all: a bootstrap cannot vary it)").all()
+    lo, hi = stats.wilson_interval([0], [int(zero.iloc[0]["n_items"])])
+    assert zero.iloc[0]["ci_high"] == pytest.approx(hi[0])
     seen = boot[(boot["count"] > 0) & (boot["count"] < boot["n_items"]) & (boot["group"] != stats.ALL)]
     assert seen["ci_method"].str.startswith("bootstrap over items").all()
+    # by default 3-4 items are too few to resample: Korn-Graubard, for a count of 0 too,
+    # and no narrower there than Wilson
+    out = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1)
+    zero = out[(out["count"] == 0) & (out["group"] != stats.ALL)]
+    assert zero["ci_method"].str.startswith("korn-graubard over").all()
+    assert zero["ci_method"].str.contains("count 0 or all").all()
+    wilson_high = stats.wilson_interval(np.zeros(len(zero)), zero["n_items"].to_numpy())[1]
+    assert (zero["ci_low"] == 0).all() and (zero["ci_high"].to_numpy() >= wilson_high).all()
+    seen = out[(out["count"] > 0) & (out["count"] < out["n_items"]) & (out["group"] != stats.ALL)]
+    assert seen["ci_method"].str.startswith("korn-graubard over").all()
 
 
 # --- intervals for groups of few documents (benchmarks/ci_coverage.py measures them) -----------
@@ -435,9 +440,15 @@ def test_three_documents_get_an_interval_wider_than_wilson_and_the_percentile_bo
                              "below 50)")
     lo, hi = stats.korn_graubard_interval(np.array([[10.0], [30.0], [50.0]]), np.full(3, 100.0))
     assert (row.ci_low, row.ci_high) == pytest.approx((lo[0], hi[0]))
-    other = new.loc[("health", "other")]                              # count 0: Wilson, and said why
-    assert other.ci_method == "wilson (count 0 or all: no spread between documents to measure)"
-    assert other.ci_high == pytest.approx(stats.wilson_interval([0], [300])[1][0])
+    # count 0 in 3 reports: the reports show no spread, so all 300 items count, with t on 2 df:
+    # Clopper-Pearson's 0-of-n* bound, well above Wilson's 0 of 300 (a rare label can be missed
+    # by three reports)
+    other = new.loc[("health", "other")]
+    assert other.ci_method == ("korn-graubard over 3 documents (count 0 or all: no spread to measure, so every "
+                               "item counts; t on 2 df)")
+    n_star = 300 * (ss.t.ppf(0.975, 299) / ss.t.ppf(0.975, 2)) ** 2
+    assert (other.ci_low, other.ci_high) == pytest.approx((0.0, 1 - 0.025 ** (1 / n_star)))
+    assert other.ci_high > 4 * stats.wilson_interval([0], [300])[1][0]
 
 
 def test_the_percentile_bootstrap_is_kept_from_fifty_documents():
@@ -467,3 +478,21 @@ def test_with_three_documents_the_intervals_cover_where_the_percentile_bootstrap
         hit_pct += lo[0] <= mu <= hi[0]
     assert hit_kg / 400 >= 0.92
     assert hit_pct / 400 <= 0.85                                      # the reviewer's finding, still measurable
+
+
+def test_a_rare_label_missed_by_two_reports_still_gets_an_honest_interval():
+    # a label in 2% of items, very uneven between reports (correlation 0.15): two reports often
+    # show none of it; Wilson's 0-of-n bound then excludes 2%, the Korn-Graubard bound (seeded)
+    rng = np.random.default_rng(7)
+    mu, rho = 0.02, 0.15
+    a, b = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+    zeros = hit_kg = hit_wilson = 0
+    for _ in range(400):
+        n = rng.integers(20, 201, size=2).astype(float)
+        y = rng.binomial(n.astype(int), rng.beta(a, b, size=2)).astype(float)
+        if y.sum() == 0:
+            zeros += 1
+            hit_kg += stats.korn_graubard_interval(y[:, None], n)[1][0] >= mu
+            hit_wilson += stats.wilson_interval([0], [n.sum()])[1][0] >= mu
+    assert zeros >= 100
+    assert hit_kg / zeros >= 0.95 and hit_wilson / zeros <= 0.6
