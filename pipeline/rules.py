@@ -213,7 +213,8 @@ def restore_punctuation_marks(text: str, kit: "Toolkit") -> list["Edit"]:
     for line_start, line in _lines(text):
         if "?" not in line:
             continue
-        for pos, mark, conf, note in _restore_line(line, simp[line_start:line_start + len(line)]):
+        found = _balance(line, _restore_line(line, simp[line_start:line_start + len(line)]))
+        for pos, mark, conf, note in found:
             edits.append(_edit(line_start + pos, line_start + pos + 1, mark, conf, note))
     return edits
 
@@ -290,6 +291,97 @@ def _restore_line(line: str, simp: str) -> list[tuple[int, str, float, str]]:
             out.append((a, lone[0], 0.7, lone[1]))
         k += 1
     return out
+
+
+_PAIR = {"“": "”", "《": "》", "‘": "’", "〈": "〉", "〔": "〕", "（": "）", "(": ")", "【": "】", "「": "」"}
+_OPENER_OF = {c: o for o, c in _PAIR.items()}
+_KINDS = set(_PAIR) | set(_OPENER_OF)
+# a restored mark may turn into its partner or into the other class of its level
+_SWAPS = {**{m: "“”《》" for m in "“”《》"}, **{m: "‘’〈〉" for m in "‘’〈〉"}}
+#: confidence of a mark turned (direction or class) so that the line's marks pair up
+BALANCED = 0.7
+#: confidence of a restored mark left without a partner: no choice pairs the line up
+UNPAIRED = 0.2
+
+
+def _balance(line: str, found: list[tuple[int, str, float, str]]) -> list[tuple[int, str, float, str]]:
+    """The restored marks, turned where that pairs up the line's brackets and quotation marks.
+
+    Each ``?`` is restored on local evidence (what it encloses, the nearest
+    surviving mark), which can open a “ that nothing closes (``“我健康?的意識，印發了
+    ?關於…意見》``: ”…《, not “…”).  Among the choices that turn restored marks
+    into their partner or into the other class of their level (“”《》, ‘’〈〉), the one
+    leaving the fewest marks without a partner on the line (pairs nest, never
+    cross) wins, and among those the one that turns the fewest.  A turned mark gets
+    confidence ``BALANCED``; a restored mark still without a partner (no choice
+    pairs up the whole line) ``UNPAIRED``.
+    """
+    restored = {pos: mark for pos, mark, _, _ in found}
+    if not any(m in _SWAPS for m in restored.values()):
+        return found
+    seq: list[tuple[int, str]] = []  # (position, options: the first is the mark as it stands)
+    for i, c in enumerate(line):
+        m = restored.get(i, c)
+        if m in _SWAPS and i in restored:
+            seq.append((i, m + _SWAPS[m].replace(m, "")))
+        elif m in _KINDS:
+            seq.append((i, m))
+    # states: the stack of open marks -> (marks without a partner so far, turned, choices)
+    states: dict[tuple[str, ...], tuple[int, int, tuple[str, ...]]] = {(): (0, 0, ())}
+    for _, options in seq:
+        nxt: dict[tuple[str, ...], tuple[int, int, tuple[str, ...]]] = {}
+        for stack, (bad, turned, picks) in states.items():
+            for j, m in enumerate(options):
+                new_stack, b = _close(stack, m)
+                cand = (bad + b, turned + (j > 0), picks + (m,))
+                if new_stack not in nxt or cand[:2] < nxt[new_stack][:2]:
+                    nxt[new_stack] = cand
+        # a beam: lines hold a few dozen marks at most
+        states = dict(sorted(nxt.items(), key=lambda kv: (kv[1][0] + len(kv[0]), kv[1][1]))[:64])
+    best = min(states.items(), key=lambda kv: (kv[1][0] + len(kv[0]), kv[1][1]))
+    picks = dict(zip((i for i, _ in seq), best[1][2]))
+    alone = _unpartnered([(i, picks[i]) for i, _ in seq])
+    out = []
+    for pos, mark, conf, note in found:
+        new = picks.get(pos, mark)
+        if new != mark:
+            conf, note = min(conf, BALANCED), f"{note}; {mark} turned {new} to pair up the line's marks"
+        if pos in alone:
+            conf, note = min(conf, UNPAIRED), f"{note}; no partner on its line: no choice pairs up the line"
+        out.append((pos, new, conf, note))
+    return out
+
+
+def _close(stack: tuple[str, ...], m: str) -> tuple[tuple[str, ...], int]:
+    """The stack of open marks after ``m``, and how many marks that leaves without a
+    partner: a closing mark closes the innermost open one of its kind, and the marks
+    opened inside it since stay unpaired (pairs do not cross: 《…“…》…” is two
+    marks without a partner)."""
+    if m in _PAIR:
+        return stack + (m,), 0
+    o = _OPENER_OF[m]
+    if o not in stack:
+        return stack, 1
+    k = len(stack) - 1 - stack[::-1].index(o)
+    return stack[:k], len(stack) - 1 - k
+
+
+def _unpartnered(marks: list[tuple[int, str]]) -> set[int]:
+    """Positions of the marks without a partner, as ``_close`` pairs them."""
+    stack: list[tuple[int, str]] = []
+    alone = set()
+    for i, m in marks:
+        if m in _PAIR:
+            stack.append((i, m))
+            continue
+        o = _OPENER_OF[m]
+        ks = [k for k, (_, x) in enumerate(stack) if x == o]
+        if not ks:
+            alone.add(i)
+            continue
+        alone.update(j for j, _ in stack[ks[-1] + 1:])
+        del stack[ks[-1]:]
+    return alone | {i for i, _ in stack}
 
 
 def _ascii_context(line: str, i: int) -> bool:

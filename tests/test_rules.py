@@ -250,3 +250,27 @@ def test_a_replacement_character_from_ftfy_becomes_the_mark():
     assert out == "工会工作。\n工会〓\n第二行。"
     assert len(reps) == 1 and reps[0].confidence == 0.6
     assert reps[0].note.startswith("ftfy: ") and "1 character(s) lost (U+FFFD)" in reps[0].note
+
+
+# ---- restore_punctuation_marks: marks that pair up -------------------------------------------
+def test_restored_marks_pair_up_where_a_balanced_choice_exists(kit_keep):
+    """The two ? were paired as one quotation (“…”), leaving the surviving “ and 》 without
+    a partner; ” closing the surviving “ and 《 opening the title pair the line up."""
+    from pipeline.gbk import unpaired_marks
+
+    text = "强化“我运动、我快乐、我健康?的意识，印发了?关于开展学校教职工趣味运动的指导意见》（永教工〔2017〕9号），要求"
+    out, reps = apply_rules(text, kit_keep, names=["restore_punctuation_marks"])
+    assert out == text.replace("健康?", "健康”").replace("了?", "了《")
+    assert unpaired_marks(out) == 0
+    assert all("to pair up the line's marks" in r.note for r in reps)
+
+
+def test_a_restored_mark_without_any_partner_has_a_low_confidence(kit_keep):
+    """Whatever the last ? becomes, one mark of the line has no partner (the quotation
+    goes on on the next line): that mark says so and is not trusted like the others."""
+    text = "(一)主題：“組織起來，切實維權?。?"
+    out, reps = apply_rules(text, kit_keep, names=["restore_punctuation_marks"])
+    assert out == "(一)主題：“組織起來，切實維權”。”"
+    first, last = reps
+    assert first.confidence == 0.7 and "no partner" not in first.note
+    assert last.confidence <= 0.2 and "no partner on its line: no choice pairs up the line" in last.note
