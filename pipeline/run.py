@@ -480,7 +480,8 @@ def _run(found, out_dir: Path, config: Config, n_workers: int | None, t0: float)
                 writer.abort()
             manifest.status = "stopped"
         manifest.cache.update({"hits": sum(e.cached for e in ledger),
-                               "processed": sum(1 for e in ledger if e.key and not e.cached)})
+                               # not those a --strict stop left unprocessed (still pending)
+                               "processed": sum(1 for e in ledger if e.key and not e.cached and e.status != "pending")})
         result.errors.sort(key=lambda e: (e.file, e.stage))
         all_errors = result.errors + result.run_errors
         uio.write_csv(out_dir / "errors.csv", tables.frame(map(tables.error_row, all_errors), tables.ERROR_COLUMNS))

@@ -371,6 +371,7 @@ def test_strict_with_two_workers_stops_without_finishing_the_files_in_flight(eng
     assert m["status"] == "stopped" and m["engine"]["name"] == engine
     assert [(e["file"], e["kind"]) for e in m["errors"]] == [(str(src / "a_empty.txt"), "empty")]
     assert m["counts"]["failed"] == 1 and m["counts"]["ok"] == m["counts"]["warned"] == 0
+    assert [i["doc_id"] for i in m["inputs"]] == ["a_empty"] and m["cache"]["processed"] == 1  # the others were not
     # nothing but those two (and the cache): no table, no text, no temporary file
     assert sorted(p.name for p in out.iterdir() if p.name != ".cache") == ["errors.csv", "run.json"]
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
