@@ -579,7 +579,7 @@ def _chunks(lines: list[Line], text: str) -> list[tuple[int, int]]:
 
 _LOST_MARKER = re.compile(r"(?<=[。；;！？])\s*、(?=[\u4e00-\u9fff“《])")
 _LIST_AFTER_COLON = re.compile(r"(?<=[：:。；])[ \t\u3000]+(?=\S)")
-_GLUED = re.compile(r"(?<=[。；;！？!?\u4e00-\u9fff”）)])(?=[\d（(一二三四五六七八九十①-⑳⑴-⒇⒈-⒛])")
+_GLUED = re.compile(r"(?<=[。；;！？!?\u4e00-\u9fff”）) \t\u3000])(?=[\d（(一二三四五六七八九十①-⑳⑴-⒇⒈-⒛])")
 _LIST_STYLES = ("ar", "cn", "paren_cn", "paren_ar", "circled")
 
 
@@ -614,7 +614,9 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
         if not ("\u4e00" <= after <= "\u9fff" or after in "“《"):
             continue
         nxt = mk.number == expect.get(mk.style, 0) + 1
-        if s[pos - 1] in "。；;！？!?":
+        if s[pos - 1] in " \t\u3000":   # a line break turned into a space (``主要任务 （一）加强学习 1、…``)
+            ok = nxt or mk.number == 1
+        elif s[pos - 1] in "。；;！？!?":
             first = mk.number == 1 and mk.style in ("cn", "paren_cn") and mk.style not in expect
             ok = (nxt and mk.number >= 2) or first
         else:   # glued to a word: only after a bare heading, never a cn marker (统一、规范 is prose)

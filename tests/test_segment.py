@@ -441,3 +441,12 @@ def test_paragraphs_opening_with_ji_yu_he_after_a_full_stop_are_not_joined():
     got = [(it.path, it.text) for it in segment(make_doc(text)).items]
     assert [p for p, _ in got] == ["1", "1.1", "1.2", "1.3", "1.4", "2", "2.1"], got
     assert got[-1][1] == "我们组织教职工学习了工会法\n的有关内容。"
+
+
+def test_line_breaks_turned_into_spaces_still_separate_numbered_items():
+    text = ("工会工作计划 一、指导思想 以人为本，服务职工。二、主要任务 （一）加强学习 1、组织学习。2、开展培训。"
+            "（二）关心职工 1、走访困难职工。三、保障措施 加强领导，落实责任。")
+    got = [(it.path, it.marker, it.text[:4]) for it in segment(make_doc(text)).items]
+    assert got == [("1", "一、", "指导思想"), ("2", "二、", "主要任务"), ("2.1", "（一）", "加强学习"),
+                   ("2.1.1", "1、", "组织学习"), ("2.1.2", "2、", "开展培训"), ("2.2", "（二）", "关心职工"),
+                   ("2.2.1", "1、", "走访困难"), ("3", "三、", "保障措施")], got
