@@ -232,11 +232,13 @@ def test_a_model_that_cannot_load_is_a_run_level_error(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------
 # stopping at once (--strict): real slow input, and notes the workers leave behind
 # ------------------------------------------------------------------------------
-def long_line_report(tag: str, n_bytes: int = 600_000) -> bytes:
+def long_line_report(tag: str, n_bytes: int = 900_000) -> bytes:
     """A large damaged report: the samples run together on one line, as in a file that lost its line ends.
 
-    Ingesting one line this long keeps a worker busy for many seconds, so such
-    files are still in flight when a small file fails.
+    Ingesting one line this long keeps a worker busy for many seconds (8 to 13 s at
+    600 KB, measured alone), so such files are still in flight when a small file
+    fails, and outlast the 4 s Dask gives a busy worker when its cluster closes.
+    Under 1 MB, so the Dask engine sends it inside the task, as the test's engine does.
     """
     from tests.conftest import RAW
 
