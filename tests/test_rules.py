@@ -274,3 +274,44 @@ def test_a_restored_mark_without_any_partner_has_a_low_confidence(kit_keep):
     first, last = reps
     assert first.confidence == 0.7 and "no partner" not in first.note
     assert last.confidence <= 0.2 and "no partner on its line: no choice pairs up the line" in last.note
+
+
+# ---- join_hard_wraps and strip_boilerplate: the confidence follows the evidence ---------------
+def test_hard_wrap_confidence_follows_the_evidence(kit_keep):
+    """A word of jieba's dictionary across the break (扩|大) is strong evidence, a clause
+    before the break alone is weak, and a next line that starts like an item (其次)
+    weaker still: they were all 0.8."""
+    text = ("一、加强基层工会组织建设\n工会要巩固党的阶级基础，努力扩\n大党的群众基础，做好各项工作。\n"
+            "工会组织要不断探索新的工作方法，认真开展\n职工之家建设活动。\n"
+            "二、其他\n各单位要认真组织学习，积极参加\n其次是做好送温暖工作。\n")
+    out, reps = apply_rules(text, kit_keep, names=["join_hard_wraps"])
+    assert "努力扩大党" in out and "认真开展职工" in out
+    word, clause, listlike = reps
+    assert word.note == "hard wrap: word across the break, a clause before it" and word.confidence >= 0.9
+    assert clause.note == "hard wrap: a clause before it" and clause.confidence < 0.7
+    assert "starts like an item" in listlike.note and listlike.confidence < clause.confidence
+
+
+def test_hard_wraps_at_the_documents_wrap_width_are_trusted_more(raw_files, kit_keep):
+    """Text wrapped at a fixed width: every line that is that long and stops mid-sentence
+    is a wrap, so a weak piece of evidence there counts for more."""
+    clean = ingest(next(p for p in raw_files if p.name.startswith("001")), kit=kit_keep).text_original[:3000]
+    wrapped = "\n".join(ln[i:i + 30] for ln in clean.split("\n") for i in range(0, max(len(ln), 1), 30))
+    reps = _effective(wrapped, "join_hard_wraps", kit_keep)[1]
+    joins = [r for r in reps if r.note.startswith("hard wrap")]
+    assert joins and all("as long as the document's wrapped lines (30)" in r.note for r in joins)
+    weak = [r for r in joins if r.note.startswith("hard wrap: a clause before it;")]
+    assert weak and all(r.confidence > 0.8 for r in weak)
+    assert not [r for r in _effective(clean, "join_hard_wraps", kit_keep)[1]]
+
+
+def test_boilerplate_confidence_follows_the_evidence(kit_keep):
+    """A site's own watermark is certain; a bare date line at the bottom may be the
+    report's own date, a publication time with its clock is the page's: all were 0.95."""
+    body = "\n".join(["加强工会组织建设，做好会员发展工作。"] * 8)
+    text = ("发布时间：2024-01-13 10:11:44\n" + body + "[本文来源于那一世范文网-www,找范文请到那一世范文网]\n"
+            + body + "\n2012-03-05\n")
+    out, reps = apply_rules(text, kit_keep, names=["strip_boilerplate"])
+    assert "2012-03-05" not in out and "本文来源" not in out and "发布时间" not in out
+    conf = {r.note: r.confidence for r in reps}
+    assert conf["watermark"] == 0.99 and conf["timestamp"] == 0.95 and conf["date line"] == 0.8, conf
