@@ -115,7 +115,15 @@ _MARKER_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn_paren", re.compile(rf"({_NUM_CN})\s*[)）]\s*")),
     ("roman", re.compile(r"([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ])\s*[、.．]?\s*")),
     ("latin", re.compile(r"([A-Za-z])\s*(?:[、．)）]|\.(?![A-Za-z0-9]))\s*(?=[\u4e00-\u9fff“《（(])")),
+    # the number lost in repair (``LOST`` marks a character ingestion could not recover): ``□、`` ``(□)`` ``□是``
+    ("?paren", re.compile(r"[（(]\s*□\s*[)）][、.．，,]?\s*(?=[\u4e00-\u9fff“《])")),
+    ("?shi", re.compile(r"□是[，,：:、]?\s*(?=[\u4e00-\u9fff“《])")),
+    ("?sep", re.compile(r"□\s*(?:、+|[.．](?!\d))\s*(?=[\u4e00-\u9fff“《])")),
 )
+#: ingestion's default ``config.unrecoverable_mark``; ``segment`` reads another mark as this one
+LOST = "□"
+#: the styles a marker with a lost number can have, by the form around it
+_LOST_STYLES = {"?paren": ("paren_cn", "paren_ar"), "?shi": ("shi",), "?sep": ("cn", "ar")}
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 _MONTH_RE = re.compile(r"(正|元|十[一二]?|[一二三四五六七八九]|1[0-2]|[1-9])月(份)?(?:\s*[：:]\s*|\s+|$)")
 _PERIOD_RE = re.compile(r"(上半年|下半年|全年|年初|年中|年底|年末|上学期|下学期|寒假|暑假|"
@@ -150,6 +158,8 @@ def parse_marker(line: str) -> Optional[Marker]:
             return None
         if style == "roman":
             return Marker(style, _ROMAN.index(m.group(1)) + 1, m.group(0).strip(), m.end())
+        if style.startswith("?"):
+            return Marker(style, 0, m.group(0).strip(), m.end())
         if style == "latin":
             c = m.group(1)
             return Marker("latin_upper" if c.isupper() else "latin_lower", ord(c.lower()) - 96, m.group(0).strip(),
@@ -792,6 +802,44 @@ def build_outline(segs: list[Segment], resets: Sequence[int] = ()) -> list[_Node
     return nodes
 
 
+def _resolve_lost_numbers(segs: list[Segment]) -> list[Segment]:
+    """Give ``□、`` / ``(□)`` / ``□是`` (a number lost in repair) the style and number of the gap it fills.
+
+    Between ``二、`` and ``四、`` with ``5、`` before and ``7、`` after, ``□、`` is ``三、``:
+    the style whose last number before it and first number after it leave a gap
+    of one wins; then a style open before it whose list goes on or has ended.
+    """
+    def numbers(style: str, rng: Iterable[int]) -> Optional[int]:
+        return next((segs[j].marker.number for j in rng if segs[j].kind == "marker" and segs[j].marker is not None
+                     and segs[j].marker.style == style), None)
+
+    for k, sg in enumerate(segs):
+        mk = sg.marker
+        if sg.kind != "marker" or mk is None or mk.style not in _LOST_STYLES:
+            continue
+        best: tuple[int, int, str, int] | None = None
+        for style in _LOST_STYLES[mk.style]:
+            prev = numbers(style, range(k - 1, -1, -1))
+            nxt = numbers(style, range(k + 1, len(segs)))
+            last = next((j for j in range(k - 1, -1, -1) if segs[j].marker is not None
+                         and segs[j].marker.style == style), -1)
+            if prev is not None and nxt == prev + 2:
+                score = 3
+            elif prev is not None and (nxt is None or nxt > prev + 2):
+                score = 2
+            elif prev is None and nxt == 2:
+                score = 1
+            else:
+                score = 0
+            number = prev + 1 if prev is not None else (nxt - 1 if nxt else 1)
+            cand = (score, last, style, number)
+            if best is None or cand[:2] > best[:2]:
+                best = cand
+        assert best is not None
+        segs[k] = dataclasses.replace(sg, marker=dataclasses.replace(mk, style=best[2], number=best[3]))
+    return segs
+
+
 def _parenting_styles(segs: list[Segment]) -> set[str]:
     """Marker styles whose items are mostly followed by their own content in this article.
 
@@ -844,7 +892,7 @@ def article_items(doc: Document, span: ArticleSpan, view: str | None = None) -> 
     view = doc.text if view is None else view
     lines, resets = _drop_apparatus(span)
     segs = [s for s in _segments(_chunks(lines, view), view, _heading_only_styles(lines)) if s.end > s.start]
-    nodes = build_outline(segs, resets)
+    nodes = build_outline(_resolve_lost_numbers(segs), resets)
     paths = _paths(nodes)
     base = f"{doc.doc_id}/a{span.index}"
     items = []
@@ -910,6 +958,9 @@ def segment(doc: Document, config: Config | None = None, view: str | None = None
     from .metadata import article_metadata, document_metadata
 
     view = simplified_text(doc) if view is None else view
+    mark = (config or Config()).unrecoverable_mark
+    if mark != LOST and len(mark) == 1 and mark in view:   # the patterns know the default mark
+        view = view.replace(mark, LOST)
     spans = find_articles(view)
     articles: list[Article] = []
     items: list[Item] = []
