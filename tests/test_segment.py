@@ -466,3 +466,13 @@ def test_a_marker_whose_number_was_lost_in_repair_takes_the_place_of_the_missing
     assert [x[:3] for x in outline(text)] == [
         ("1", 1, "(一)"), ("1.1", 2, ""), ("2", 1, "(二)"), ("2.1", 2, ""), ("3", 1, "(□)"), ("3.1", 2, ""),
         ("4", 1, "(四)"), ("4.1", 2, "")]
+
+
+def test_a_lost_number_is_read_with_the_configured_mark():
+    from pipeline.config import Config
+
+    text = "一、学习\n1、组织学习。\n二、活动\n1、开展活动。\n■、保障\n1、加强领导。\n"
+    seg = segment(make_doc(text), Config(unrecoverable_mark="■"))
+    assert [(it.path, it.level) for it in seg.items] == [("1", 1), ("1.1", 2), ("2", 1), ("2.1", 2), ("3", 1),
+                                                         ("3.1", 2)]
+    assert seg.items[4].text == "保障"
