@@ -89,6 +89,10 @@ PRUNE = 20.0          # give up a reading this many nats worse than the text as 
 STOP = PRUNE
 MARGIN = 6.0          # nats the recovery must beat the text as it stands by
 RESCORE = 200         # best distinct readings rescored with the word model
+#: (beam, per expansion, drop expansion, rescore) of the narrow search tried first,
+#: and the confidence from which its reading is kept (``_recover_at``)
+NARROW: tuple[int, int, int, int] | None = (8, 6, 4, 60)
+NARROW_SURE = 0.9
 WORD_WEIGHT = 1.0     # weight of the word model's log-probability beside the character model's
 LEFT_WORDS = 8        # characters of left context the word model sees
 DOC_WORDS = 0.5       # weight of the document's own word shares in the word model
@@ -212,6 +216,7 @@ class Searcher:
         self._memo: dict[tuple, list] = {}     # ranked candidates by (set, context)
         self._feats: dict[tuple, tuple] = {}   # (features, rank, order by rank) of sets, by key
         self.eol = False                       # a newline follows the observed stretch
+        self.beam, self.per_expansion, self.drop_expansion = BEAM, PER_EXPANSION, DROP_EXPANSION
 
     # -- candidate characters for a pending lead and a trail -----------------------
     def _lead_ok(self, kind: str, val, lead: int) -> bool:
@@ -269,7 +274,7 @@ class Searcher:
             self._sets[key] = got
         return key, got
 
-    def _best(self, h: Hyp, cset: tuple[tuple, list], k: int = PER_EXPANSION):
+    def _best(self, h: Hyp, cset: tuple[tuple, list], k: int | None = None):
         """The ``k`` best candidates of the set ``cset`` after ``h``'s text, scored in
         context.  The ranking depends only on the set and the two characters before
         it (only on the last one where the document has no trigram after both), so
@@ -281,7 +286,7 @@ class Searcher:
         if scored is None:
             scored = self._rank_in_context(h.kind, cset, pp, prev)
             self._memo[memo_key] = scored
-        return scored[:k]
+        return scored[:self.per_expansion if k is None else k]
 
     def _rank_in_context(self, kind: str, cset: tuple[tuple, list], pp: str, prev: str) -> list:
         lm = self.lm
@@ -400,7 +405,7 @@ class Searcher:
                 for h in frontier:
                     new.extend(self._drop(h))
                 new.sort(key=lambda h: -h.score)
-                new = new[:BEAM]
+                new = new[:self.beam]
                 pre.extend(new)
                 frontier = new
                 if not frontier:
@@ -437,7 +442,7 @@ class Searcher:
                 if ch == "?":
                     self._finish_q(h, i, obs, suffix_after, done)
             nxt.sort(key=lambda h: -h.score)
-            live = nxt[:BEAM]
+            live = nxt[:self.beam]
             if STOP and done and live:
                 best_done = max(d[0] for d in done)
                 live = [h for h in live
@@ -521,7 +526,7 @@ class Searcher:
             return []
         cands = self.with_unknown_trail(h, "drop")
         res = []
-        for lp, (c, tr) in self._best(h, cands, DROP_EXPANSION):
+        for lp, (c, tr) in self._best(h, cands, self.drop_expansion):
             unk = h.unknown + (len(h.out),)
             res.append(Hyp(h.score + lp + DROP_PENALTY, h.out + c, "drop", tr, h.drops + 1, unk, h.note))
         return res
@@ -654,6 +659,19 @@ def _searcher(text: str, starts: list[int], kit: "Toolkit") -> Searcher:
 
 
 def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float) -> Found | None:
+    """The recovery of the run at ``s``: a narrow search first (``NARROW``), kept when
+    it is sure (confidence >= ``NARROW_SURE``, no character marked); otherwise the
+    wide one decides."""
+    if NARROW:
+        f = _search_at(text, s, searcher, mark, min_conf, NARROW)
+        if f is not None and f.confidence >= NARROW_SURE and "unsure" not in f.note:
+            return f
+    return _search_at(text, s, searcher, mark, min_conf, (BEAM, PER_EXPANSION, DROP_EXPANSION, RESCORE))
+
+
+def _search_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: float,
+               effort: tuple[int, int, int, int]) -> Found | None:
+    searcher.beam, searcher.per_expansion, searcher.drop_expansion, rescore = effort
     lm = searcher.lm
     # the character before the run; a reading glued after it (職責(zé)) is skipped
     ann = _ANNOTATION_BEFORE.search(text, max(0, s - 12), s)
@@ -721,7 +739,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
             hyps[key] = h
     words, own = searcher.words, searcher.own_words
     ctx = text[max(0, left_end - LEFT_WORDS):left_end]
-    top = sorted(outcomes, key=lambda k: -outcomes[k])[:RESCORE]
+    top = sorted(outcomes, key=lambda k: -outcomes[k])[:rescore]
     other = searcher.lm.other_script()  # the word model reads both scripts alike
     line_left = text[text.rfind("\n", 0, left_end) + 1:left_end]
     eol = "\n" if horizon == line_end < len(text) else ""  # the word model sees the line end

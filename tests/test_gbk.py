@@ -71,11 +71,42 @@ def test_unsure_characters_become_the_mark(kit):
     assert edits and "marked ■" in edits[0].note, [e.note for e in edits]
 
 
+SYNTHETIC = "各基层工会要加强学习。机关工会要充分发挥作用，确保互助保障工作取得实效。"
+
+
 def test_synthetic_runs_from_the_corruption_model(kit):
     """Damage clean sentences the way corrupt.py does and check the recovery."""
+    text, clean = _synthetic(SYNTHETIC)
+    new, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
+    assert new.endswith("\n" + clean + "\n"), new[-60:]
+
+
+def test_a_narrow_search_first_and_the_wide_one_where_it_is_unsure(kit, monkeypatch):
+    # the narrow search alone reads 确保互助学校障 here (its confidence 0.51); the
+    # wide one is asked and reads 保障 (0.99).  Where the narrow one is sure, it is alone.
+    efforts = []
+    real = gbk._search_at
+    monkeypatch.setattr(gbk, "_search_at", lambda *a: efforts.append(a[-1]) or real(*a))
+    wide = (gbk.BEAM, gbk.PER_EXPANSION, gbk.DROP_EXPANSION, gbk.RESCORE)
+    text, clean = _synthetic(SYNTHETIC)
+    new, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
+    assert new.endswith("\n" + clean + "\n")
+    assert gbk.NARROW in efforts and wide in efforts
+    monkeypatch.setattr(gbk, "NARROW_SURE", 0.0)  # the narrow search's reading, always
+    alone, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
+    assert not alone.endswith("\n" + clean + "\n")
+    efforts.clear()
+    monkeypatch.setattr(gbk, "NARROW_SURE", 0.9)
+    doc = _raw("000")
+    found = gbk.recover_runs(doc, kit)
+    assert found and set(efforts) <= {gbk.NARROW, wide} and efforts.count(gbk.NARROW) >= len(found)
+    assert efforts.count(wide) < len(found)  # most runs of the samples: the narrow search alone
+
+
+def _synthetic(clean: str) -> tuple[str, str]:
+    """A sample report, then ``clean`` damaged as corrupt.py damages text."""
     corrupt = _corrupt_module()
     doc = _raw("004")
-    clean = "各基层工会要加强学习。机关工会要充分发挥作用，确保互助保障工作取得实效。"
     enc = clean.encode("gb18030")
     # cut before every splitter pair, aligned or not, as the clause splitter did
     cuts = [i for i in range(len(enc) - 1) if (enc[i], enc[i + 1]) in corrupt.SPLIT_PAIRS]
@@ -86,9 +117,7 @@ def test_synthetic_runs_from_the_corruption_model(kit):
         damaged.append(clean[pos:a] + s)
         pos = b
     damaged.append(clean[pos:])
-    text = doc + "\n" + "".join(damaged) + "\n"
-    new, _ = apply_edits(text, gbk.RULE, gbk.recover_misaligned_gbk(text, kit))
-    assert new.endswith("\n" + clean + "\n"), new[-60:]
+    return doc + "\n" + "".join(damaged) + "\n", clean
 
 
 def _corrupt_module():
