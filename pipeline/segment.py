@@ -335,18 +335,29 @@ def _split_glued_articles(lines: list[Line]) -> list[Line]:
     """``…智能型。第五篇：工会工作要点``: an article line that lost its line break.
 
     Taken only when it carries the next article number, so a sentence citing
-    ``第二篇：`` of something else is left alone.
+    ``第二篇：`` of something else is left alone.  ``…促进活动经常化2023年机关工会工作计划篇2``
+    (the full stop lost too) is split before a title seen on the page before.
     """
     out: list[Line] = []
     seen = 0
+    titles: set[str] = set()     # the page's and the articles' titles so far
     todo = list(reversed(lines))
     while todo:
         ln = todo.pop()
+        cut = _glued_titled_article(ln.text, seen + 1, titles)
+        if cut is not None:
+            head = ln.text[:cut].rstrip()
+            out.append(Line(ln.start, ln.start + len(head), head))
+            todo.append(Line(ln.start + cut, ln.end, ln.text[cut:]))
+            continue
         parsed = parse_article_line(ln.text)
         if parsed:
             seen = parsed[0]
+            titles.add(parsed[1])
             out.append(ln)
             continue
+        if not seen:
+            titles.add(_PAGE_COUNT.sub("", ln.text))
         found = None
         for m in (_LONG_ARTICLE.match(ln.text), *_GLUED_ARTICLE.finditer(ln.text)):
             if m is None:
@@ -372,6 +383,28 @@ def _split_glued_articles(lines: list[Line]) -> list[Line]:
                 out.append(piece_line)
             pos += len(piece)
     return out
+
+
+_PAGE_COUNT = re.compile(r"\s*[（(]?(?:通用|精选|合集)?\s*\d{1,3}\s*篇[）)]?$")
+_ARTICLE_NUMBER_END = re.compile(r"\s*[【\[（(]?\s*篇\s*([一二三四五六七八九十\d]{1,3})\s*[】\]）)]?$")
+
+
+def _glued_titled_article(text: str, number: int, titles: set[str]) -> Optional[int]:
+    """``…促进活动经常化2023年机关工会工作计划篇2``: where an article line ``<title>篇N`` starts.
+
+    The title must be one seen before on the page (the articles of a 范文 page
+    often share it) and N the next article number.
+    """
+    m = _ARTICLE_NUMBER_END.search(text)
+    if m is None or cn_to_int(m.group(1)) != number:
+        return None
+    head = text[:m.start()]
+    for title in sorted((t for t in titles if len(t) >= 4), key=len, reverse=True):
+        before = head[:-len(title)].strip() if head.endswith(title) else ""
+        # the text before must read as the end of a paragraph, not as a prefix of the title (``最新…``)
+        if before and (len(before) >= 10 or re.search(r"[，,。；;！!、：:]", before) or parse_marker(before)):
+            return len(head) - len(title)
+    return None
 
 
 _TITLE_END = re.compile(r"第[一二三四五六七八九十\d]{1,3}篇\s*[：:]\s*(.{2,40}?(?:要点|计划|总结|意见|职责|制度|细则|办法|方案|"

@@ -476,3 +476,14 @@ def test_a_lost_number_is_read_with_the_configured_mark():
     assert [(it.path, it.level) for it in seg.items] == [("1", 1), ("1.1", 2), ("2", 1), ("2.1", 2), ("3", 1),
                                                          ("3.1", 2)]
     assert seg.items[4].text == "保障"
+
+
+def test_an_article_line_titled_like_the_others_glued_to_the_text_before_it_opens_its_article():
+    # the lost line break also took the full stop: '…促进活动经常化2023年机关工会工作计划篇2'
+    text = ("2023年机关工会工作计划6篇\n2023年机关工会工作计划篇1\n1、建立学习制度。\n2、坚持每半年召开一次会议，促进活动经常化"
+            "2023年机关工会工作计划篇2\n一、深入学习\n1、配合机关党组织抓好学习。\n")
+    seg = segment(make_doc(text))
+    assert [(a.index, a.title) for a in seg.articles] == [(1, "2023年机关工会工作计划"), (2, "2023年机关工会工作计划")]
+    assert [(it.article, it.path, it.marker) for it in seg.items] == [
+        (1, "1", "1、"), (1, "2", "2、"), (2, "1", "一、"), (2, "1.1", "1、")]
+    assert seg.items[1].text.endswith("促进活动经常化")
