@@ -436,10 +436,15 @@ def _split_glued_title(rest: str) -> list[str]:
 _TITLE_SPACE = re.compile(r"[^，,。；;！!：:？?\s][^，,。；;！!：:？?]{1,48}?[ \t\u3000]+(?=\S)")
 
 
+#: without the space, a title ending in its document type (``工会工作计划一、指导思想…``)
+_TITLE_GLUED = re.compile(r"[^，,。；;！!：:？?\s]{2,38}?(?:细则|办法|要点|计划|规划|总结|意见|通知|方案|规定|制度|职责|安排|决定|"
+                          r"条例|章程)(?=[一1１（(第])")
+
+
 def _split_title_from_list(line: Line) -> list[Line]:
     """``工会工作计划 一、加强学习。…二、…``: a file whose line breaks were lost starts with its
     title, a space and the first item; the title becomes a line of its own."""
-    m = _TITLE_SPACE.match(line.text)
+    m = _TITLE_SPACE.match(line.text) or _TITLE_GLUED.match(line.text)
     if m is None or parse_marker(line.text) is not None:
         return [line]
     mk = parse_marker(line.text[m.end():m.end() + 40])
@@ -645,6 +650,7 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
     if lead is not None:
         expect[lead.style] = lead.number
     seg_start = lead.length if lead is not None else 0
+    cur = lead          # the marker of the segment the next cut would end
     taken = {c for c, _ in cuts}
     for m in _GLUED.finditer(s):
         pos = m.start()
@@ -665,11 +671,13 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
         else:   # glued to a word: only after a bare heading, never a cn marker (统一、规范 is prose)
             before = s[seg_start:pos]
             bare = 0 < len(before) <= 40 and not re.search(r"[。；;！？!?：:]", before)
-            ok = mk.style != "cn" and bare and (nxt or (mk.number == 1 and lead is None))
+            # (a list restarting at 1 under a heading cut from this chunk: ``（二）关心职工1、走访…``)
+            ok = mk.style != "cn" and bare and (nxt or (mk.number == 1 and (cur is None or cur.style != mk.style)))
         if ok:
             cuts.append((pos, "marker"))
             expect[mk.style] = mk.number
             seg_start = pos + mk.length
+            cur = mk
     return sorted(set(cuts))
 
 

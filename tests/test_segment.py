@@ -487,3 +487,13 @@ def test_an_article_line_titled_like_the_others_glued_to_the_text_before_it_open
     assert [(it.article, it.path, it.marker) for it in seg.items] == [
         (1, "1", "1、"), (1, "2", "2、"), (2, "1", "一、"), (2, "1.1", "1、")]
     assert seg.items[1].text.endswith("促进活动经常化")
+
+
+def test_a_document_on_one_line_without_spaces_keeps_its_title_and_its_outline():
+    text = ("工会工作计划一、指导思想以人为本，服务职工。二、主要任务（一）加强学习1、组织学习。2、开展培训。"
+            "（二）关心职工1、走访困难职工。三、保障措施加强领导，落实责任。")
+    seg = segment(make_doc(text))
+    assert [a.title for a in seg.articles] == ["工会工作计划"]
+    got = [(it.path, it.marker) for it in seg.items]
+    assert got == [("1", "一、"), ("2", "二、"), ("2.1", "（一）"), ("2.1.1", "1、"), ("2.1.2", "2、"),
+                   ("2.2", "（二）"), ("2.2.1", "1、"), ("3", "三、")], got
