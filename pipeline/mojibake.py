@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from .lm import CJK_RE, OTHER_SCRIPT, DocLM, WordLM, models
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
     from .ingest import Edit, Toolkit
 
 RULE = "recover_chinese_mojibake"
@@ -519,8 +520,8 @@ def _guess_right(codec: str, posterior: float) -> float:
     return next(right for lo, right in GUESS_RIGHT[codec] if posterior >= lo)
 
 
-def _whole_file_edits(text: str, src: str, dst: str, dec: str, guesses: dict[int, float], starts: list[int], config,
-                      head: str) -> list[tuple[int, int, str, float, str]]:
+def _whole_file_edits(text: str, src: str, dst: str, dec: str, guesses: dict[int, float], starts: list[int],
+                      config: "Config", head: str) -> list[tuple[int, int, str, float, str]]:
     """The whole-file re-decoding as one edit per stretch of the evidence's kind.
 
     A byte the wrong decoder printed as ``?`` is gone; the character chosen for it
