@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import os
 import re
 from collections import Counter
@@ -178,7 +179,18 @@ def _pair_arrays(bigrams: dict[str, int]) -> tuple:
     """Sorted integer keys (``_key``) of characters, pairs or triples, and their counts."""
     import numpy as np
 
-    keys = np.fromiter((_key(k) for k in bigrams), dtype=np.int64, count=len(bigrams))
+    n = len(bigrams)
+    width = len(next(iter(bigrams))) if n else 0
+    joined = "".join(bigrams)
+    if n and len(joined) == n * width:
+        # every key as long as the first: their code points at once (UTF-32), the
+        # same integers as ``_key``
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64).reshape(n, width)
+        keys = cps[:, 0].copy()
+        for col in range(1, width):
+            keys = (keys << _CP_BITS) | cps[:, col]
+    else:
+        keys = np.fromiter((_key(k) for k in bigrams), dtype=np.int64, count=n)
     counts = np.fromiter(bigrams.values(), dtype=np.float64, count=len(bigrams))
     order = np.argsort(keys, kind="stable")
     return keys[order], counts[order]
@@ -223,11 +235,12 @@ class DocLM:
         seq = text.translate(base._table)
         self.uni = Counter(seq)
         self.raw = Counter(text)
-        self.bi = Counter(a + b for a, b in zip(seq, seq[1:]))
+        pairs = list(map(operator.add, seq, seq[1:]))
+        self.bi = Counter(pairs)
         self.out = Counter(seq[:-1])
         self.succ = Counter(k[0] for k in self.bi)
-        self.tri = Counter(seq[i:i + 3] for i in range(len(seq) - 2))
-        self.out2 = Counter(seq[i:i + 2] for i in range(len(seq) - 2))
+        self.tri = Counter(map(operator.add, pairs, seq[2:]))
+        self.out2 = Counter(pairs[:len(seq) - 2])
         self.succ2 = Counter(k[:2] for k in self.tri)
         self.n = max(1, len(seq))
         self._cache: dict[str, float] = {}

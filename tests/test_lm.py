@@ -145,3 +145,17 @@ def test_a_score_read_off_a_shared_tail_is_the_whole_score(words):
             for own in (None, words.doc_words(line * 3, 0.5)):
                 tail = words.tail(text, own)
                 assert words.score_with_tail(head, text, tail, own) == pytest.approx(words.score(line, own), abs=1e-9)
+
+
+def test_pair_arrays_are_the_keys_of_key_whatever_the_characters():
+    # built from the UTF-32 code points at once; the same integers as _key, sorted
+    from pipeline.lm import _key, _pair_arrays
+
+    for table in ({"工会": 3, "会议": 2, "\ud800x": 1, "ab": 4},
+                  {"工会议": 1, "\U0010ffff会议": 2, "a\n?": 5},
+                  {"会": 1, "a": 2},
+                  {"ab": 1, "abc": 2}):  # keys of two lengths: the per-key path
+        keys, counts = _pair_arrays(table)
+        want = sorted((_key(k), v) for k, v in table.items())
+        assert keys.tolist() == [k for k, _ in want] and counts.tolist() == [v for _, v in want]
+    assert _pair_arrays({})[0].tolist() == []
