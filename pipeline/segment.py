@@ -615,14 +615,27 @@ class Segment:
 def _chunks(lines: list[Line], text: str) -> list[tuple[int, int]]:
     out: list[list[int]] = []
     prev = ""
-    for ln in lines:
-        if out and prev and _continues(prev, ln.text):
+    for i, ln in enumerate(lines):
+        nxt = lines[i + 1].text if i + 1 < len(lines) else ""
+        if out and prev and (_continues(prev, ln.text) or _wrapped_heading(prev, ln.text, nxt)):
             out[-1][1] = ln.end
             prev = text[out[-1][0]:out[-1][1]]
             continue
         out.append([ln.start, ln.end])
         prev = ln.text
     return [(a, b) for a, b in out]
+
+
+def _wrapped_heading(prev: str, line: str, nxt: str) -> bool:
+    """``(一)加强师德`` / ``建设，提高教职工的政治思想素质`` / ``1、…``: a numbered heading cut by a
+    hard wrap right above its list.  An unnumbered short line between a bare numbered
+    heading and the first item of its list is the rest of that heading."""
+    mk, first = parse_marker(prev), parse_marker(nxt)
+    if mk is None or mk.in_text or first is None or first.number != 1 or first.style == mk.style:
+        return False
+    body = prev[mk.length:]
+    return ("\n" not in prev and not re.search(r"[。；;！!？?：:]", body) and not parse_marker(line)
+            and short_heading(line) and not line.endswith(("：", ":")) and len(body) + len(line) <= 50)
 
 
 _LOST_MARKER = re.compile(r"(?<=[。；;！？])\s*、(?=[\u4e00-\u9fff“《])")

@@ -497,3 +497,13 @@ def test_a_document_on_one_line_without_spaces_keeps_its_title_and_its_outline()
     got = [(it.path, it.marker) for it in seg.items]
     assert got == [("1", "一、"), ("2", "二、"), ("2.1", "（一）"), ("2.1.1", "1、"), ("2.1.2", "2、"),
                    ("2.2", "（二）"), ("2.2.1", "1、"), ("3", "三、")], got
+
+
+def test_a_numbered_heading_wrapped_before_its_list_is_one_item():
+    # a hard wrap inside the heading; the rest of it used to head the list one level down
+    text = ("二、工作思路和措施\n(一)加强师德\n建设，提高教职工的政治思想素质\n1、抓好职业道德教育。\n2、强化法律意识。\n"
+            "(二)常规工作常抓不懈，努力提高\n工会工作的品位\n1、开展文体活动。\n")
+    got = [(it.path, it.marker, it.text) for it in segment(make_doc(text)).items]
+    assert [g[:2] for g in got] == [("1", "二、"), ("1.1", "(一)"), ("1.1.1", "1、"), ("1.1.2", "2、"), ("1.2", "(二)"),
+                                    ("1.2.1", "1、")], got
+    assert got[1][2] == "加强师德\n建设，提高教职工的政治思想素质"
