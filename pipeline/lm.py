@@ -558,8 +558,9 @@ class WordLM:
             logp = _Overlay(own, logp)
         g = [-math.inf] * (n + 1)
         g[n] = 0.0
+        singles = self._singles(s, 0, n)
         for i in range(n - 1, 0, -1):
-            v = self._single_at(s, i) + g[i + 1]
+            v = singles[i] + g[i + 1]
             for j in range(i + 2, min(n, i + WORD_MAXLEN) + 1):
                 w = s[i:j]
                 lw = logp.get(w)
@@ -584,32 +585,33 @@ class WordLM:
         best = self._forward(self.base.norm(head + text[:WORD_MAXLEN + 1]), own, h + WORD_MAXLEN)
         return max(best[h + j] + tail[j] for j in range(1, WORD_MAXLEN + 1))
 
-    def _single_at(self, s: str, i: int) -> float:
-        """log P of ``s[i]`` as a token of its own, where it stands in ``s``."""
-        c = s[i]
-        if c == "\n" and i and s[i - 1] not in _LINE_ENDS:
-            return NEWLINE_COST + _BARE_LINE_END  # a line that ends without a mark (a heading)
-        if c in _LINE_ENDS and s[i + 1:i + 2] == "\n" and c != "\n":
-            return _MARKED_LINE_END        # the mark that ends a line: expected there
-        return self.single(c)
+    def _singles(self, s: str, lo: int, hi: int) -> list[float]:
+        """log P of each of ``s[lo:hi]`` as a token of its own, where it stands in ``s``
+        (the one place of the line-end rule, for ``_forward`` and ``tail``)."""
+        single = self.single
+        out = []
+        for i in range(lo, hi):
+            c = s[i]
+            if c == "\n" and i and s[i - 1] not in _LINE_ENDS:
+                out.append(NEWLINE_COST + _BARE_LINE_END)  # a line that ends without a mark (a heading)
+            elif c in _LINE_ENDS and s[i + 1:i + 2] == "\n" and c != "\n":
+                out.append(_MARKED_LINE_END)               # the mark that ends a line: expected there
+            else:
+                out.append(single(c))
+        return out
 
     def _forward(self, s: str, own: dict[str, float] | None, upto: int | None = None) -> list[float]:
         """The best log-probability of ``s[:j]`` for each ``j`` (up to ``upto``)."""
         n = len(s)
         stop = n if upto is None else upto
         best = [0.0] + [-math.inf] * n
-        logp, pre, single = self.logp, self.prefixes, self.single
+        logp, pre = self.logp, self.prefixes
         if own:
             logp = _Overlay(own, logp)
+        singles = self._singles(s, 0, stop)
         for i in range(stop):
             b = best[i]
-            c = s[i]
-            if c == "\n" and i and s[i - 1] not in _LINE_ENDS:
-                v = b + NEWLINE_COST + _BARE_LINE_END  # a line that ends without a mark (a heading)
-            elif c in _LINE_ENDS and s[i + 1:i + 2] == "\n" and c != "\n":
-                v = b + _MARKED_LINE_END        # the mark that ends a line: expected there
-            else:
-                v = b + single(c)
+            v = b + singles[i]
             if v > best[i + 1]:
                 best[i + 1] = v
             for j in range(i + 2, min(n, i + WORD_MAXLEN) + 1):
