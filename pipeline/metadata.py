@@ -96,8 +96,14 @@ def year_of(title: str, head: str, tail: str, body: str) -> tuple[str, str]:
     return UNKNOWN, ""
 
 
+#: programmes every union runs, whatever its sector: their 教育 and 医疗 name no school or hospital
+_PROGRAMMES = re.compile(r"(?:职工|思想政治|思想|政治|法制|法治|安全|宣传|主题|警示|廉政|廉洁|爱国主义|党性|道德|素质|路线|形势)"
+                         r"教育|教育(?:培训|实践|活动)|(?:职工)?医疗(?:互助|保障|救助|保险|补助)")
+
+
 def sector_of(title: str, head: str, body: str, organization: str = "") -> tuple[str, str]:
     """The sector named by the organisation, the title or the title lines; else the body's clear majority."""
+    title, head, body = (_PROGRAMMES.sub("|", t) for t in (title, head, body))
     org = "" if organization in ("", UNKNOWN) else organization
     for where, text in (("organization", org), ("title", title), ("title lines", head)):
         for sector, words in SECTORS:

@@ -138,3 +138,15 @@ def test_a_placeholder_signature_does_not_hide_the_name_in_the_title_lines():
     assert org == "洲头街社区卫生服务中心", (org, ev)
     meta = article_metadata("社区工会", head, "培育医护人员良好的职业道德。", "某社区卫生服务中心 某某某")
     assert meta["sector"] == "health", meta
+
+
+@pytest.mark.parametrize("title, sector", [
+    ("XX公司职工教育培训计划", "enterprise"),          # was school (教育)
+    ("机关党的群众路线教育实践活动方案", "government"),  # was school
+    ("关于开展职工医疗互助活动的通知", UNKNOWN),         # was health: 医疗互助 is a union programme in every sector
+    ("关于开展主题教育的通知", UNKNOWN),                 # was school
+    ("县教育局工会工作计划", "school"),
+    ("2022年医院工会工作计划", "health"),
+])
+def test_union_programmes_named_after_education_or_medical_care_name_no_sector(title, sector):
+    assert sector_of(title, "", "")[0] == sector
