@@ -39,7 +39,7 @@ SECTORS: tuple[tuple[str, tuple[str, ...]], ...] = (
 DOC_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("key_points", ("工作要点", "要点")),
     ("plan", ("工作计划", "计划", "规划", "工作安排", "安排")),
-    ("summary", ("工作总结", "总结", "回顾", "述职")),
+    ("summary", ("工作总结", "总结", "回顾", "述职报告", "述职")),
     ("duties", ("职责", "制度", "细则", "条例", "章程", "规定", "守则")),
     ("opinions", ("意见", "通知", "决定", "办法", "方案", "倡议")),
     ("speech", ("讲话", "发言", "培训稿", "讲稿", "演讲", "材料", "报告", "稿")),
@@ -128,12 +128,21 @@ def sector_of(title: str, head: str, body: str, organization: str = "") -> tuple
     return sector, f"body: {words}"
 
 
+_CARRIES = re.compile(r"(?:印发|转发|下发|发布)\s*《([^》]+)》")
+
+
 def doc_type_of(title: str, head: str, body: str) -> tuple[str, str]:
+    """The genre word of the title (or title lines): the last one, as a Chinese title ends in its
+    head noun (``…总结表彰大会上的讲话`` is a speech, ``关于…安排的通知`` a notice); a notice that
+    carries a document (``关于印发《…工作要点》的通知``) has that document's type."""
     for where, text in (("title", title), ("title lines", head)):
-        for dtype, words in DOC_TYPES:
-            for w in words:
-                if w in text:
-                    return dtype, f"{where}: {w}"
+        for line in text.splitlines() or [""]:
+            carried = _CARRIES.search(line)
+            line = carried.group(1) if carried else line
+            found = [(line.rfind(w) + len(w), len(w), dtype, w) for dtype, words in DOC_TYPES for w in words if w in line]
+            if found:
+                _, _, dtype, w = max(found)
+                return dtype, f"{where}: {w}"
     opening = body[:400]
     for dtype, words in DOC_TYPES[:3]:
         if words[0] in opening:

@@ -150,3 +150,16 @@ def test_a_placeholder_signature_does_not_hide_the_name_in_the_title_lines():
 ])
 def test_union_programmes_named_after_education_or_medical_care_name_no_sector(title, sector):
     assert sector_of(title, "", "")[0] == sector
+
+
+@pytest.mark.parametrize("title, dtype", [
+    ("在2023年工会工作总结表彰大会上的讲话", "speech"),    # was summary: the last genre word is the title's head
+    ("关于2023年国庆节放假安排的通知", "opinions"),        # was plan
+    ("关于报送2023年工会工作总结的通知", "opinions"),      # was summary
+    ("关于印发《林甸县总工会2012年工作要点》的通知", "key_points"),   # a notice carrying a document: that document
+    ("2023年工会工作总结", "summary"),
+    ("工会干部培训稿", "speech"),
+    ("2023年工会主席述职报告", "summary"),
+])
+def test_the_document_type_is_the_titles_last_genre_word(title, dtype):
+    assert doc_type_of(title, "", "")[0] == dtype
