@@ -107,11 +107,16 @@ def _sets(kit: "Toolkit") -> _Sets:
 # ----------------------------------------------------------------------------------
 # Byte-level re-decoding with unknown bytes
 # ----------------------------------------------------------------------------------
+#: what a wrong decoder prints for a byte it rejects: ``?``, or U+FFFD (Python's
+#: ``errors="replace"``, one per byte); fix_mojibake marks a U+FFFD left after this rule
+_REJECTED = "?\ufffd"
+
+
 def _to_bytes(s: str, codec: str) -> list[int] | None:
-    """Bytes of ``s`` in ``codec``; ``?`` is an unknown byte (-1)."""
+    """Bytes of ``s`` in ``codec``; ``?`` or U+FFFD is an unknown byte (-1)."""
     out: list[int] = []
     for ch in s:
-        if ch == "?":
+        if ch in _REJECTED:
             out.append(-1)
             continue
         try:
@@ -535,7 +540,7 @@ def _whole_file_edits(text: str, src: str, dst: str, dec: str, guesses: dict[int
     mark, floor = config.unrecoverable_mark, config.gbk_min_confidence
     owner: list[int] = []  # the source character each byte came from ('?' is one byte)
     for k, ch in enumerate(text):
-        owner.extend([k] * (1 if ch == "?" else len(ch.encode(src))))
+        owner.extend([k] * (1 if ch in _REJECTED else len(ch.encode(src))))
     # cut the output where a source character starts: units of output characters
     # whose bytes came from whole source characters
     cuts = [k for k in range(len(dec)) if k == 0 or owner[starts[k] - 1] != owner[starts[k]]] + [len(dec)]

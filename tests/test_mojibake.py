@@ -165,6 +165,20 @@ def test_whole_file_confidence_is_the_share_of_right_repairs(prefix, right, wron
     assert any(0 < c < 0.9 for c, _ in shown) or prefix == "001", "no guess was doubted"
 
 
+def test_whole_file_read_with_replacement_characters_is_recovered(kit):
+    """A wrong decoder with errors="replace" prints U+FFFD, not ?, for each byte it
+    rejects: the re-decoding could not encode U+FFFD and gave up, and once
+    fix_mojibake had marked them it would have read the marks as text."""
+    clean = _raw("000")[:1500]
+    damaged = clean.encode("big5", "replace").decode("gbk", "replace")
+    assert "\ufffd" in damaged
+    new, reps = apply_rules(damaged, kit)
+    assert reps[0].rule == mojibake.RULE and reps[0].note.startswith("whole file: Big5 read as GBK")
+    assert "\ufffd" not in new
+    as_question_marks = _fix(damaged.replace("\ufffd", "?"), kit)[0]
+    assert _fix(damaged, kit)[0] == as_question_marks
+
+
 def test_whole_file_guesses_below_the_floor_become_the_mark():
     from pipeline.config import Config
 
