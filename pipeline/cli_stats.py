@@ -32,16 +32,20 @@ def _config(args, **more):
 def _add_stats(sub) -> None:
     p = sub.add_parser("stats", **_help(
         "Function shares per group with confidence intervals, and a chi-square test of difference.\n\n"
-        "Prints one row per group: items counted, then each label's share with its 95% Wilson\n"
-        "interval (or --ci bootstrap: documents as the unit; Korn-Graubard below 50 documents,\n"
-        "percentile bootstrap from 50; --out's ci_method says which), followed by the chi-square\n"
-        "test of function × group (Cramér's V; exact/Monte-Carlo p-value when cells are small).\n"
+        "Prints one row per group: items counted, documents, then each label's share with its 95%\n"
+        "interval (default --ci bootstrap: documents as the unit, items for --by doc_id|article_id;\n"
+        "Korn-Graubard below 50 units, a bootstrap from 50, none for a group of one document;\n"
+        "--ci wilson: the share of these reports' items, treating items as independent; the lines\n"
+        "under the table and --out's ci_method say which), followed by the chi-square test of\n"
+        "function × group (Cramér's V; exact/Monte-Carlo p-value when cells are small).\n"
         "--out FILE writes the full long table (CSV, UTF-8 with BOM). --compare A B compares two\n"
         "groups label by label (difference, Newcombe interval, Fisher p, Holm-adjusted p).",
         "unionmine stats --by sector --in data/processed"))
     p.add_argument("--by", choices=_GROUPS, default="sector", help="grouping (default: sector)")
     p.add_argument("--ci", choices=["wilson", "bootstrap"], default=None,
-                   help="interval method (default: wilson; bootstrap: over documents, Korn-Graubard below 50)")
+                   help="interval method (default: bootstrap, over documents: Korn-Graubard below 50 "
+                        "documents, a document bootstrap from 50; wilson: these reports' items, "
+                        "treating items as independent)")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two groups of --by label by label")
     p.add_argument("--out", metavar="FILE", help="write the table as CSV instead of printing it")
     _add_input_options(p)

@@ -16,6 +16,15 @@ def test_defaults_suit_chinese_reports():
     assert c.rules[0] == "recover_chinese_mojibake" and "fix_mojibake" in c.rules and "recover_misaligned_gbk" in c.rules
 
 
+def test_default_intervals_treat_documents_as_the_unit():
+    # items of one report are alike: Wilson on items covered 31-82% for a sector's share
+    # (benchmarks/ci_coverage.py, docs/stats.md); "wilson" stays available
+    assert Config().ci_method == "bootstrap"
+    assert load_config(ci_method="wilson").ci_method == "wilson"
+    with pytest.raises(ConfigError, match="ci_method: expected wilson or bootstrap; found 'wald'"):
+        Config(ci_method="wald")
+
+
 def test_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         Config().script = "keep"  # type: ignore[misc]

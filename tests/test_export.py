@@ -130,7 +130,9 @@ def test_stats_command_says_which_method_gave_each_interval(run_dir, capsys):
     out = capsys.readouterr().out
     assert "korn-graubard over 2 documents: health" in out      # 2 reports: too few for a percentile bootstrap
     assert "none: one document: school" in out and "[none]" in out and "nan%" not in out
-    assert main(["stats", "--by", "sector", "--in", str(run_dir)]) == 0
+    assert main(["stats", "--by", "sector", "--in", str(run_dir)]) == 0   # bootstrap is the default
+    assert capsys.readouterr().out == out
+    assert main(["stats", "--by", "sector", "--ci", "wilson", "--in", str(run_dir)]) == 0
     assert "  wilson: health, school, (all)" in capsys.readouterr().out
 
 
