@@ -118,6 +118,16 @@ def test_restore_marks_titles_and_slogans_from_sample_000(kit_keep):
     assert all(r.note == "paired ? around a phrase" for r in reps)
 
 
+def test_a_lone_question_mark_between_words_is_a_middle_dot_at_even_odds(kit_keep):
+    # right in the samples (京卡·互助服务卡), wrong where a lost “ or 《 had lost its
+    # partner too: the row says it is a guess
+    out, reps = apply_rules("为会员办理京卡?互助服务卡。", kit_keep, names=["restore_punctuation_marks"])
+    assert out == "为会员办理京卡·互助服务卡。"
+    assert [(r.after, r.confidence) for r in reps] == [("·", 0.5)]
+    out, reps = apply_rules("纪念三?八妇女节。", kit_keep, names=["restore_punctuation_marks"])
+    assert [(r.after, r.confidence) for r in reps] == [("·", 0.7)]
+
+
 def test_restore_marks_leave_broken_gbk_question_marks(kit_keep):
     text = "的關鍵之年??偟乃悸肥牵壕o緊圍繞"
     out, _ = apply_rules(text, kit_keep, names=["restore_punctuation_marks"])
