@@ -818,6 +818,8 @@ def build_outline(segs: list[Segment], resets: Sequence[int] = ()) -> list[_Node
     def top() -> Optional[int]:
         return stack[-1] if stack else None
 
+    numbered = any(sg.kind != "para" for sg in segs)
+
     for k, seg in enumerate(segs):
         reset = False
         while pending and pending[0] <= seg.start:
@@ -850,6 +852,10 @@ def build_outline(segs: list[Segment], resets: Sequence[int] = ()) -> list[_Node
         elif _CLOSING.match(seg.text):
             stack.clear()          # a closing paragraph speaks for the whole article
             add(seg, "para", 0, None, False, False)
+        elif not numbered and nxt is not None and _bare_heading(seg.text) and nxt.kind == "para" \
+                and re.search(f"[{_SENT_END}]", nxt.text) and len(nxt.text) >= 2 * len(seg.text):
+            stack.clear()          # ``主要做法`` over its paragraphs, in an article without numbers
+            add(seg, "H", 0, None, True, True)
         else:
             parent = next((i for i in reversed(stack) if nodes[i].heading), None)
             add(seg, "para", 0, parent, False, False)
@@ -892,6 +898,12 @@ def _resolve_lost_numbers(segs: list[Segment]) -> list[Segment]:
         assert best is not None
         segs[k] = dataclasses.replace(sg, marker=dataclasses.replace(mk, style=best[2], number=best[3]))
     return segs
+
+
+def _bare_heading(t: str) -> bool:
+    """A short unpunctuated line (``主要做法``, ``存在问题：``): a heading when paragraphs follow it."""
+    t = t.strip()
+    return 2 <= len(t) <= 20 and not re.search(r"[，,。；;！!？?、（(“]", t.rstrip("：:")) and not _is_date_line(t)
 
 
 def _parenting_styles(segs: list[Segment]) -> set[str]:

@@ -507,3 +507,20 @@ def test_a_numbered_heading_wrapped_before_its_list_is_one_item():
     assert [g[:2] for g in got] == [("1", "二、"), ("1.1", "(一)"), ("1.1.1", "1、"), ("1.1.2", "2、"), ("1.2", "(二)"),
                                     ("1.2.1", "1、")], got
     assert got[1][2] == "加强师德\n建设，提高教职工的政治思想素质"
+
+
+def test_unnumbered_headings_in_an_article_without_numbering_head_their_paragraphs():
+    # counted as content items before, the headings went into the statistics
+    text = ("工会工作总结\n今年以来，我校工会在党支部领导下开展了大量工作。\n主要做法\n加强学习，提高素质。组织教职工学习文件。\n"
+            "关心职工，办好实事。走访慰问困难职工。\n存在问题\n工作创新不够，活动形式单一。\n总之，我们将继续努力。\n")
+    seg = segment(make_doc(text))
+    got = [(it.path, it.level, it.is_heading, it.text[:4]) for it in seg.items]
+    assert got == [("1", 1, False, "今年以来"), ("2", 1, True, "主要做法"), ("2.1", 2, False, "加强学习"),
+                   ("2.2", 2, False, "关心职工"), ("3", 1, True, "存在问题"), ("3.1", 2, False, "工作创新"),
+                   ("4", 1, False, "总之，我")], got
+
+
+def test_short_entries_of_an_unnumbered_list_stay_items():
+    text = "工作目标\n业务收入达到2.2亿元\n药品收入占总收入比≤43%\n职工满意度达到90%以上\n"
+    seg = segment(make_doc(text))
+    assert [(it.level, it.is_heading) for it in seg.items] == [(1, False)] * 3
