@@ -236,10 +236,15 @@ _SALUTATION = re.compile(r"各[^。；！？]{1,90}[：:]")
 _NOTICE_TITLE = re.compile(r"关于.{2,60}")
 
 
+def _is_address(t: str) -> bool:
+    """A speech's address: ``同志们：``, ``尊敬的各位代表们：``."""
+    return len(t) <= 24 and bool(re.fullmatch(r"(?:尊敬的)?[^。；，]{0,16}(?:同志们|朋友们|老师们|同事们|代表们)[：:！!]", t))
+
+
 def _is_salutation(t: str) -> bool:
-    """The addressees of a notice: ``各乡镇、系统（产业）、企业工会：``."""
-    if len(t) <= 24 and re.fullmatch(r"(?:尊敬的)?[^。；，]{0,16}(?:同志们|朋友们|老师们|同事们|代表们)[：:！!]", t):
-        return True   # a speech's opening address
+    """The addressees of a notice: ``各乡镇、系统（产业）、企业工会：``; or a speech's address."""
+    if _is_address(t):
+        return True
     return bool(_SALUTATION.fullmatch(t)) and ("、" in t or "，" in t or len(t) <= 20)
 
 
@@ -550,7 +555,9 @@ def _drop_apparatus(span: ArticleSpan) -> tuple[list[Line], list[int]]:
             keep.append(ln)
             continue
         nxt = lines[i + 1].text if i + 1 < n else ""
-        if is_apparatus(t) or _is_salutation(t) or t in watermarks:
+        # addressees (``各乡镇…工会：``) head a notice's text; further down ``各单位于5月底前报名：`` is content
+        opening = not keep or bool(resets and resets[-1] > keep[-1].start)
+        if is_apparatus(t) or t in watermarks or (_is_salutation(t) and (opening or _is_address(t))):
             continue
         if _is_org_line(t) and (i == n - 1 or _is_date_line(nxt) or all(
                 is_apparatus(x.text) or _is_org_line(x.text) for x in lines[i + 1:])):

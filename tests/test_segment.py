@@ -524,3 +524,12 @@ def test_short_entries_of_an_unnumbered_list_stay_items():
     text = "工作目标\n业务收入达到2.2亿元\n药品收入占总收入比≤43%\n职工满意度达到90%以上\n"
     seg = segment(make_doc(text))
     assert [(it.level, it.is_heading) for it in seg.items] == [(1, False)] * 3
+
+
+def test_a_sentence_addressing_units_inside_the_body_is_kept():
+    # '各…：' is the addressee line of a notice only above its text; below, it is an instruction
+    text = ("关于做好2023年职工疗休养工作的通知\n各基层工会：\n为做好疗休养工作，现将有关事项通知如下。\n一、工作要求\n"
+            "各基层工会要按照以下要求，认真做好组织工作：\n1、严格确定对象。\n二、时间安排\n各单位于5月底前报名：\n")
+    texts = [it.text for it in segment(make_doc(text)).items]
+    assert "各基层工会要按照以下要求，认真做好组织工作：" in texts and "各单位于5月底前报名：" in texts, texts
+    assert "各基层工会：" not in texts
