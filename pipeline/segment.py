@@ -251,10 +251,17 @@ def _is_salutation(t: str) -> bool:
 _DOC_TITLE_END = re.compile(r"(?:细则|办法|要点|计划|规划|总结|意见|通知|方案|规定|制度|职责|安排|决定|条例|章程)$")
 
 
+#: a title names its issuer, its year or its subject (``关于…``); a sub-heading is a task (``建立健全职代会制度``)
+_TITLE_MARKS = re.compile(r"^关于|(?:19|20)\d{2}\s*年|[一二][〇○零O0一二三四五六七八九]{3}\s*年|工会|委员会|办公室|局|学校|医院|公司|中心")
+_TASK_START = re.compile(r"(?:加强|建立|健全|完善|落实|推行|实行|坚持|执行|规范|严格|认真|做好|开展|推进|抓好|深化|提高|强化|"
+                         r"实施|制定|修订|贯彻)")
+
+
 def _is_document_title(t: str) -> bool:
-    """The title of an attached or embedded document: short, unpunctuated, ends in a document type."""
+    """The title of an attached or embedded document: short, unpunctuated, ends in a document type,
+    names an issuer, a year or a subject, and is no task (``林甸县总工会二O一二年目标管理考核细则``)."""
     return len(t) <= 40 and not re.search(r"[，,。；;！!：:？?]", t) and bool(_DOC_TITLE_END.search(t)) \
-        and parse_marker(t) is None
+        and parse_marker(t) is None and bool(_TITLE_MARKS.search(t)) and not _TASK_START.match(t)
 
 
 _DATE_LABEL = re.compile(r".{0,8}?(?:发布|印发|发文|成文|签发|更新|录入|上传|修订|制定)(?:时间|日期)?\s*[：:]\s*")

@@ -533,3 +533,12 @@ def test_a_sentence_addressing_units_inside_the_body_is_kept():
     texts = [it.text for it in segment(make_doc(text)).items]
     assert "各基层工会要按照以下要求，认真做好组织工作：" in texts and "各单位于5月底前报名：" in texts, texts
     assert "各基层工会：" not in texts
+
+
+def test_an_unnumbered_heading_ending_in_zhidu_is_not_an_attached_documents_title():
+    # '建立健全职代会制度' was dropped as the title of an attached document and restarted the outline
+    text = ("工会工作要点\n一、加强制度建设\n建立健全职代会制度\n各单位要按期召开职代会，审议重大事项。\n二、关心职工\n"
+            "走访慰问困难职工。\n林甸县总工会二O一二年目标管理考核细则\n注：\n1、91分以上为达标单位。\n")
+    got = [(it.path, it.text[:6]) for it in segment(make_doc(text)).items]
+    assert ("1.1", "建立健全职代") in got and ("1.2", "各单位要按期") in got, got
+    assert not any(t.startswith("林甸县总工会") for _, t in got), "an attachment's title is not an item"
