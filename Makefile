@@ -33,9 +33,10 @@ run: install ## run the whole pipeline on data/raw into data/processed
 test: dev ## install the dev extras and run the tests (and the notebooks)
 	$(BIN)/python -m pytest -q
 
-bench: install ## print repair accuracy and throughput figures (benchmarks/)
+bench: install ## print repair accuracy, throughput and interval coverage figures (benchmarks/)
 	$(BIN)/python benchmarks/repair.py
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/ci_coverage.py
 
 clean: ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/* .pytest_cache

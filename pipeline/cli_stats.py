@@ -167,8 +167,10 @@ def _cmd_export(args) -> int:
 def _add_plot(sub) -> None:
     p = sub.add_parser("plot", **_help(
         "Draw the standard figures of a run as PNG and SVG.\n\n"
-        "shares_by_sector/year/doc_type (stacked bars), shares_over_years (lines with 95% CIs),\n"
-        "residuals_<grouping> (heatmaps of chi-square adjusted residuals). Chinese labels need a\n"
+        "shares_by_sector/year/doc_type (stacked bars), shares_over_years (lines with 95% CIs;\n"
+        "none for a year of one report, under the default ci_method), residuals_<grouping>\n"
+        "(heatmaps of chi-square adjusted residuals; the p in the title treats items as\n"
+        "independent, see p_value_cluster in stats/chisq_tests.csv). Chinese labels need a\n"
         "CJK font; without one the figures use English and pinyin and a hint says what to install.",
         "unionmine plot --in data/processed"))
     p.add_argument("--out", metavar="DIR", help="output folder (default: DIR/figures)")
