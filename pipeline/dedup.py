@@ -5,7 +5,9 @@ article twice, once with its markers lost).  Statistics count each text once
 by default, so every article and item whose character 4-shingles overlap an
 earlier one's by Jaccard similarity ≥ ``config.duplicate_threshold`` gets
 ``duplicate_of`` = the id of the earliest such text (documents in ``doc_id``
-order, then articles and items in reading order).
+order, then articles and items in reading order).  Items are compared across
+articles only: a task an article repeats (a monthly plan's tasks, month after
+month) is the author's, not a copy.
 
 Technique: MinHash signatures (Broder 1997) of the shingle sets, indexed with
 datasketch's ``MinHashLSH`` (banding) to find candidates without comparing all
@@ -26,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -245,7 +247,7 @@ class FirstDuplicates:
     answers are those of one call with everything.
     """
 
-    def __init__(self, threshold: float):
+    def __init__(self, threshold: float, group: Callable[[str], str] | None = None):
         from datasketch import MinHashLSH
 
         self.threshold = threshold
@@ -253,6 +255,9 @@ class FirstDuplicates:
         self.tables: list[dict[bytes, list[int]]] = [{} for _ in self.ranges]
         self.kept: list[np.ndarray] = []     # signatures of the kept (not duplicate) texts
         self.kept_ids: list[str] = []
+        #: texts of the same group (an item's article) are never duplicates of each other
+        self.group = group
+        self.kept_groups: list[str | None] = []
 
     def add(self, ids: Sequence[str], sigs: np.ndarray) -> dict[str, str]:
         sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
@@ -268,7 +273,9 @@ class FirstDuplicates:
                 if hit:
                     cands.update(hit)
             sig = sigs[n]
-            best = next((j for j in sorted(cands) if float(np.mean(self.kept[j] == sig)) >= self.threshold), None)
+            g = self.group(id_) if self.group else None
+            best = next((j for j in sorted(cands) if (g is None or self.kept_groups[j] != g)
+                         and float(np.mean(self.kept[j] == sig)) >= self.threshold), None)
             if best is not None:
                 out[id_] = self.kept_ids[best]
                 continue
@@ -276,7 +283,13 @@ class FirstDuplicates:
                 table.setdefault(keys[n], []).append(len(self.kept))
             self.kept.append(sig)
             self.kept_ids.append(id_)
+            self.kept_groups.append(g)
         return out
+
+
+def item_article(item_id: str) -> str:
+    """The ``article_id`` of an item: its ``item_id`` is ``{article_id}/{path}``."""
+    return item_id.rsplit("/", 1)[0]
 
 
 def _first_duplicates(ids: Sequence[str], sigs: np.ndarray, threshold: float) -> dict[str, str]:
@@ -294,7 +307,9 @@ class CorpusDuplicates:
     def __init__(self, config: Config | None = None):
         threshold = (config or Config()).duplicate_threshold
         self.articles = FirstDuplicates(threshold)
-        self.items = FirstDuplicates(threshold)
+        # a task an article repeats (a monthly plan's 及时做好慰问工作 in every month)
+        # is the author's, not a copy: items are compared across articles only
+        self.items = FirstDuplicates(threshold, group=item_article)
 
     def add(self, sig: Signatures | None) -> dict[str, str]:
         if sig is None:

@@ -42,6 +42,20 @@ def test_mark_duplicates_points_later_copies_at_the_earliest():
     assert all(it.duplicate_of is None for it in b.items)
 
 
+def test_a_task_an_article_repeats_is_not_a_duplicate_but_a_copy_in_another_article_is():
+    # a monthly plan repeats its tasks every month: the author's, counted each time;
+    # the same task in another article (a copied plan) is a duplicate
+    task = "及时做好学校各项慰问工作，走访生病住院和家庭困难的教职工，送去组织的关怀。"
+    plan = f"学校工会工作计划\n一、九月\n1、{task}\n二、十月\n1、{task}\n三、十一月\n1、{task}\n"
+    other = f"学校工会工作要点\n一、工作要求\n1、{task}\n"
+    segs = mark_duplicates([segment(make_doc(plan, "a")), segment(make_doc(other, "b"))])
+    a, b = segs
+    repeats = [it for it in a.items if it.text.startswith("及时做好")]
+    assert len(repeats) == 3 and all(it.duplicate_of is None for it in repeats)
+    copy = next(it for it in b.items if it.text.startswith("及时做好"))
+    assert copy.duplicate_of == repeats[0].item_id
+
+
 def test_threshold_comes_from_the_config():
     t1 = BASE
     t2 = BASE[:60] + "，并提出具体的工作措施和考核办法，确保各项任务落到实处。"
