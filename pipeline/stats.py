@@ -250,6 +250,9 @@ def korn_graubard_interval(c: np.ndarray, n: np.ndarray, alpha: float = 0.05) ->
 
     c, n = np.asarray(c, float), np.asarray(n, float)
     k, total = len(n), n.sum()
+    if k < 2 or total <= 0:
+        nan = np.full(c.shape[1] if c.ndim == 2 else 1, np.nan)
+        return nan, nan.copy()
     p = c.sum(axis=0) / total
     resid = c - p[None, :] * n[:, None]
     v = k / (k - 1) * (resid ** 2).sum(axis=0) / total ** 2
@@ -316,11 +319,13 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
             if sub is None or not len(sub):
                 continue
             cluster = "item_id" if (by in ("doc_id", "article_id") and g != ALL) else "doc_id"
-            if cluster == "doc_id" and sub["doc_id"].nunique() < 2:
-                # resampling one document gives it back every time: a zero-width interval
-                # that would look like certainty; say there is none
+            if sub[cluster].nunique() < 2:
+                # resampling one document (or, inside one, one item) gives it back every
+                # time: a zero-width interval that would look like certainty; say there is none
                 lo[i], hi[i] = np.nan, np.nan
-                method[i] = "none: one document (an interval over documents needs two or more)"
+                method[i] = ("none: one document (an interval over documents needs two or more)"
+                             if cluster == "doc_id" else
+                             "none: one item (an interval over items needs two or more)")
                 continue
             per_c, per_n = cluster_counts(sub, cluster, label_list)
             unit = "documents" if cluster == "doc_id" else "items"

@@ -329,6 +329,18 @@ def test_a_one_document_group_gets_no_bootstrap_interval(frame):
     assert rows["share"].notna().all()
 
 
+def test_a_one_item_document_gets_no_interval_over_items_and_no_error():
+    # by doc_id the units inside a document are its items; a document of one item
+    # (a one-line file) divided by k - 1 = 0 and stopped the run's statistics
+    frame = _documents([(1, 1), (3, 10), (2, 8)])
+    out = stats.function_shares(frame, "doc_id", ci="bootstrap")
+    one = out[out["group"] == "health0"]
+    assert one["ci_low"].isna().all() and one["ci_method"].str.startswith("none: one item").all()
+    assert out.loc[out["group"] == "health1", "ci_low"].notna().all()
+    lo, hi = stats.korn_graubard_interval(np.array([[1.0, 0.0]]), np.array([1.0]))
+    assert np.isnan(lo).all() and np.isnan(hi).all()
+
+
 def test_an_article_does_not_borrow_its_siblings_value_and_mixed_is_no_group():
     # a run's document value is what its articles share: lent to an article without
     # one, it would only be a sibling's guess; "mixed" (articles disagree) is no group
