@@ -1,10 +1,10 @@
-"""Segmentation: articles, title apparatus, the outline of items, offsets and ids."""
+"""Segmentation end to end: articles, title apparatus, the outline of items, offsets and ids.
+
+Markers and article lines on their own: tests/test_markers.py, tests/test_articles.py."""
 from __future__ import annotations
 
-import pytest
-
 from pipeline.model import Document
-from pipeline.segment import cn_to_int, find_articles, parse_article_line, parse_marker, segment
+from pipeline.segment import segment
 
 
 def make_doc(text: str, doc_id: str = "d") -> Document:
@@ -20,65 +20,8 @@ def outline(text: str, article: int | None = None) -> list[tuple[str, int, str, 
 
 
 # -------------------------------------------------------------------------------------------------
-# markers and numbers
-# -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("line, style, number, printed", [
-    ("一、指导思想", "cn", 1, "一、"),
-    ("十二、加强", "cn", 12, "十二、"),
-    ("(一)加强", "paren_cn", 1, "(一)"),
-    ("（三）重点", "paren_cn", 3, "（三）"),
-    ("(四)、制定措施", "paren_cn", 4, "(四)、"),
-    ("1、配合", "ar", 1, "1、"),
-    ("2.继续", "ar", 2, "2."),
-    ("3．协助", "ar", 3, "3．"),
-    ("2、、以小组为单位", "ar", 2, "2、、"),
-    ("(1)根据", "paren_ar", 1, "(1)"),
-    ("②做好", "circled", 2, "②"),
-    ("第三条 会员", "chapter_条", 3, "第三条"),
-    ("一是积极参加", "shi", 1, "一是"),
-    ("二是，根据", "shi", 2, "二是，"),
-    ("九月份：", "month", 9, "九月份："),
-    ("第二，要加强", "ordinal", 2, "第二，"),
-    ("三）做好", "cn_paren", 3, "三）"),
-    ("Ⅱ、组织", "roman", 2, "Ⅱ、"),
-    ("B.开展活动", "latin_upper", 2, "B."),
-    ("上学期", "period", 0, "上学期"),
-])
-def test_parse_marker_reads_style_number_and_printed_form(line, style, number, printed):
-    m = parse_marker(line)
-    assert m is not None, f"no marker found in {line!r}"
-    assert (m.style, m.number, m.printed) == (style, number, printed)
-
-
-@pytest.mark.parametrize("line", ["2017年县教育工会", "1.5倍", "业务收入达到2.2亿元", "十破十立", "一方面要主动",
-                                  "五一国际劳动节期间", "3月，我们组织了", "第一次会议", "A级单位", "QQ群"])
-def test_parse_marker_ignores_numbers_that_are_not_markers(line):
-    assert parse_marker(line) is None, f"{line!r} read as a marker"
-
-
-def test_cn_to_int():
-    assert [cn_to_int(s) for s in ("一", "十", "十二", "二十", "二十三", "12")] == [1, 10, 12, 20, 23, 12]
-
-
-# -------------------------------------------------------------------------------------------------
 # articles
 # -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("line, number, title", [
-    ("第一篇：朝阳区卫生局工会2012年工作要点", 1, "朝阳区卫生局工会2012年工作要点"),
-    ("第四篇:2012工会工作要点", 4, "2012工会工作要点"),
-    ("2023年机关工会工作计划篇1", 1, "2023年机关工会工作计划"),
-    ("2022年医院工会工作计划 篇一", 1, "2022年医院工会工作计划"),
-    ("【篇二】学校工会工作总结", 2, "学校工会工作总结"),
-])
-def test_article_lines(line, number, title):
-    assert parse_article_line(line) == (number, title)
-
-
-@pytest.mark.parametrize("line", ["2023年机关工会工作计划6篇", "工会工作计划（5篇）", "一、指导思想"])
-def test_page_titles_counting_articles_do_not_open_one(line):
-    assert parse_article_line(line) is None
-
-
 def test_articles_split_and_site_text_before_them_is_not_an_article():
     text = ("工会工作计划（2篇）\n工会工作计划 篇一\n一、指导思想\n坚持以人为本。\n"
             "工会工作计划 篇二\n1、组织职工学习。\n2、开展文体活动。\n")
@@ -288,11 +231,6 @@ def test_document_metadata_lands_where_document_row_reads_it():
     assert row["doc_type"] == "mixed" and seg.articles[0].metadata["doc_type"] == "key_points"
 
 
-def test_find_articles_on_sample_files_counts(raw_files, kit):
-    counts = {d.doc_id: len(find_articles(d.text)) for d in _real_doc(raw_files, kit)}
-    assert sorted(counts.values()) == [5, 5, 5, 5, 6], counts
-
-
 # -------------------------------------------------------------------------------------------------
 # the command
 # -------------------------------------------------------------------------------------------------
@@ -364,29 +302,10 @@ def test_a_speech_with_ordinal_points():
 # -------------------------------------------------------------------------------------------------
 # stress cases from a scraped corpus (review of 2026-12-03)
 # -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("line, style, number, printed", [
-    ("⑴走访困难职工", "paren_ar", 1, "⑴"),       # U+2474: one character, as a word processor prints (1)
-    ("⒉开展培训", "ar", 2, "⒉"),                 # U+2489: digit full stop
-    ("其一，加强学习", "qi", 1, "其一，"),
-    ("其三、关心职工", "qi", 3, "其三、"),
-])
-def test_one_character_and_qi_markers_are_read(line, style, number, printed):
-    m = parse_marker(line)
-    assert m is not None, f"no marker found in {line!r}"
-    assert (m.style, m.number, m.printed) == (style, number, printed)
-
-
 def test_one_character_parenthesised_numbers_are_items_not_paragraphs_under_the_item_before():
     text = "一、学习\n(1)组织学习。\n(2)开展培训。\n二、活动\n⑴走访困难职工。\n⑵慰问退休职工。\n"
     assert [x[:3] for x in outline(text)] == [
         ("1", 1, "一、"), ("1.1", 2, "(1)"), ("1.2", 2, "(2)"), ("2", 1, "二、"), ("2.1", 2, "⑴"), ("2.2", 2, "⑵")]
-
-
-@pytest.mark.parametrize("line", ["1、2月份开展职工培训，3、4月份开展劳动竞赛。", "一、二季度完成建会工作。",
-                                  "三、四季度开展劳动竞赛。", "1、2、3月完成建档。", "一、二等奖各一名。",
-                                  "第一、二季度完成建会工作。", "第一、二批试点单位要按时完成。"])
-def test_a_range_of_numbers_at_a_line_start_is_not_a_marker(line):
-    assert parse_marker(line) is None, f"{line!r} read as a marker"
 
 
 def test_a_range_of_months_wrapped_to_a_line_start_stays_in_its_paragraph():
