@@ -212,6 +212,68 @@ def cluster_counts(sub: pd.DataFrame, cluster: str, label_list: list[str]) -> tu
     return counts.to_numpy(float), n_per.to_numpy(float)
 
 
+def _item_indicators(long: pd.DataFrame, label_list: list[str]) -> dict[str, np.ndarray]:
+    """For each group (``long["_g"]``) of items: items × labels, 1 where the item
+    carries the label, items sorted by ``item_id``; what ``cluster_counts(sub,
+    "item_id", …)`` gives for every group, in one pass (a run has thousands of
+    documents and articles to give intervals to)."""
+    if not len(long):
+        return {}
+    rows = long[["_g", "item_id"]].drop_duplicates("item_id").sort_values(["_g", "item_id"], kind="stable")
+    at = pd.Series(np.arange(len(rows)), index=rows["item_id"].to_numpy())
+    mat = np.zeros((len(rows), len(label_list)))
+    col = pd.Categorical(long["label"], categories=label_list).codes
+    mat[at.loc[long["item_id"].to_numpy()].to_numpy(), col] = 1.0
+    keys, starts = np.unique(rows["_g"].to_numpy(), return_index=True)
+    ends = np.append(starts[1:], len(rows))
+    return {k: mat[a:b] for k, a, b in zip(keys.tolist(), starts.tolist(), ends.tolist())}
+
+
+def korn_graubard_items(c: np.ndarray, k: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """``korn_graubard_interval`` for many groups at once whose units are single
+    items (an item carries a label or not): ``c`` groups × labels counts, ``k`` the
+    items of each group.  The same formula; with one-item units the residuals sum
+    to c(1 - p)² + (k - c)p² and the t correction is 1, so no per-group work is left."""
+    from scipy import stats as ss
+
+    c = np.asarray(c, float)
+    k = np.asarray(k, float)[:, None] * np.ones_like(c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = c / k
+        v = k / (k - 1) * (c * (1 - p) ** 2 + (k - c) * p ** 2) / k ** 2
+        n_eff = np.where(v > 0, np.minimum(k, p * (1 - p) / np.where(v > 0, v, 1)), k)
+        x = p * n_eff
+        lo = np.where(x > 0, ss.beta.ppf(alpha / 2, np.maximum(x, 1e-12), n_eff - x + 1), 0.0)
+        hi = np.where(x < n_eff, ss.beta.ppf(1 - alpha / 2, x + 1, np.maximum(n_eff - x, 1e-12)), 1.0)
+    bad = k < 2
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def _items_intervals(groups: list[str], item_rows: dict[str, np.ndarray], alpha: float,
+                     lo: np.ndarray, hi: np.ndarray, method: np.ndarray) -> None:
+    """Intervals of the groups inside one document (doc_id, article_id; not ``(all)``),
+    items as the units, Korn-Graubard at every size: items of one report are the
+    units a percentile bootstrap would resample, and it adds nothing but time
+    (a run has thousands of documents and articles)."""
+    at = [i for i, g in enumerate(groups) if g != ALL and g in item_rows]
+    if not at:
+        return
+    cs = np.array([item_rows[groups[i]].sum(axis=0) for i in at])
+    ks = np.array([len(item_rows[groups[i]]) for i in at], float)
+    glo, ghi = korn_graubard_items(cs, ks, alpha)
+    for j, i in enumerate(at):
+        k = int(ks[j])
+        if k < 2:
+            lo[i], hi[i] = np.nan, np.nan
+            method[i] = "none: one item (an interval over items needs two or more)"
+            continue
+        lo[i], hi[i] = glo[j], ghi[j]
+        fixed = (cs[j] == 0) | (cs[j] == k)
+        method[i] = f"korn-graubard over {k} items (the items of one document as the units; t on {k - 1} df)"
+        method[i][fixed] = (f"korn-graubard over {k} items (count 0 or all: no spread to measure, "
+                            f"so every item counts; t on {k - 1} df)")
+
+
 def bootstrap_percentile_interval(c: np.ndarray, n: np.ndarray, alpha: float, n_boot: int,
                                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval of each label's share Σc/Σn, resampling whole clusters.
@@ -313,27 +375,28 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
     method = np.full((len(groups), len(label_list)), "wilson", dtype=object)
     if ci == "bootstrap":
         rng = np.random.default_rng(seed)
-        by_group = dict(tuple(long.groupby("_g"))) if len(long) else {}
+        inside = by in ("doc_id", "article_id")  # groups inside one document: items are the units
+        if inside:
+            _items_intervals(groups, _item_indicators(long, label_list), alpha, lo, hi, method)
+        by_group = dict(tuple(long.groupby("_g"))) if len(long) and not inside else {}
         for i, g in enumerate(groups):
+            if inside and g != ALL:
+                continue
             sub = long if g == ALL else by_group.get(g)
             if sub is None or not len(sub):
                 continue
-            cluster = "item_id" if (by in ("doc_id", "article_id") and g != ALL) else "doc_id"
-            if sub[cluster].nunique() < 2:
-                # resampling one document (or, inside one, one item) gives it back every
-                # time: a zero-width interval that would look like certainty; say there is none
+            if sub["doc_id"].nunique() < 2:
+                # resampling one document gives it back every time: a zero-width interval
+                # that would look like certainty; say there is none
                 lo[i], hi[i] = np.nan, np.nan
-                method[i] = ("none: one document (an interval over documents needs two or more)"
-                             if cluster == "doc_id" else
-                             "none: one item (an interval over items needs two or more)")
+                method[i] = "none: one document (an interval over documents needs two or more)"
                 continue
-            per_c, per_n = cluster_counts(sub, cluster, label_list)
-            unit = "documents" if cluster == "doc_id" else "items"
+            per_c, per_n = cluster_counts(sub, "doc_id", label_list)
             fixed = (c[i] == 0) | (c[i] == nn[i])  # a label seen in none or in all of the group's items
             k = len(per_n)
             if k >= bootstrap_min_clusters:
                 lo[i], hi[i] = bootstrap_percentile_interval(per_c, per_n, alpha, n_boot, rng)
-                method[i] = f"bootstrap over {unit} (B={n_boot}, seed={seed})"
+                method[i] = f"bootstrap over documents (B={n_boot}, seed={seed})"
                 # every resample gives the same share, a zero-width interval; the Wilson
                 # interval says what the count allows
                 lo[i][fixed], hi[i][fixed] = wilson_lo[i][fixed], wilson_hi[i][fixed]
@@ -345,9 +408,9 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
                 # df): for a label in 2% of items, with Wilson there, 2-3 documents' intervals
                 # covered 65-98%; with this, 99.7-100% (benchmarks/ci_coverage.py --mus 0.02)
                 lo[i], hi[i] = korn_graubard_interval(per_c, per_n, alpha)
-                method[i] = (f"korn-graubard over {k} {unit} (t on {k - 1} df; a percentile "
+                method[i] = (f"korn-graubard over {k} documents (t on {k - 1} df; a percentile "
                              f"bootstrap under-covers below {bootstrap_min_clusters})")
-                method[i][fixed] = (f"korn-graubard over {k} {unit} (count 0 or all: no spread to measure, "
+                method[i][fixed] = (f"korn-graubard over {k} documents (count 0 or all: no spread to measure, "
                                     f"so every item counts; t on {k - 1} df)")
     rows = pd.DataFrame({
         "grouping": by, "group": np.repeat(groups, len(label_list)), "label": np.tile(label_list, len(groups)),

@@ -329,6 +329,22 @@ def test_a_one_document_group_gets_no_bootstrap_interval(frame):
     assert rows["share"].notna().all()
 
 
+def test_inside_a_document_items_are_the_units_at_every_size_computed_at_once(frame):
+    # doc_id / article_id groups: Korn-Graubard over items whatever their number (a
+    # percentile bootstrap over one report's items adds only time: a run has
+    # thousands); the vectorised formula is korn_graubard_interval group by group
+    many = _documents([(12, 80), (3, 60), (0, 5), (5, 5), (2, 7)])
+    out = stats.function_shares(many, "doc_id", ci="bootstrap")
+    for g, sub in many.groupby("doc_id"):
+        rows = out[out["group"] == g]
+        per_c, per_n = stats.cluster_counts(stats.label_long(sub).assign(_g=g), "item_id", list(rows["label"]))
+        lo, hi = stats.korn_graubard_interval(per_c, per_n)
+        assert rows["ci_low"].to_numpy() == pytest.approx(lo, abs=1e-12)
+        assert rows["ci_high"].to_numpy() == pytest.approx(hi, abs=1e-12)
+        assert rows["ci_method"].str.startswith(f"korn-graubard over {len(sub)} items").all()
+    assert out.loc[out["group"] == stats.ALL, "ci_method"].str.startswith("korn-graubard over 5 documents").all()
+
+
 def test_a_one_item_document_gets_no_interval_over_items_and_no_error():
     # by doc_id the units inside a document are its items; a document of one item
     # (a one-line file) divided by k - 1 = 0 and stopped the run's statistics
@@ -387,15 +403,16 @@ def test_an_untested_grouping_says_so_and_a_group_is_not_compared_with_itself(fr
 
 def test_a_bootstrap_does_not_claim_certainty_for_a_label_never_or_always_seen(frame):
     # every resample of a group without 'other' gives 0: the Wilson interval says what 0 of n allows
-    boot = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1, bootstrap_min_clusters=2)
-    zero = boot[(boot["count"] == 0) & (boot["group"] != stats.ALL)]
+    boot = stats.function_shares(frame, "year", ci="bootstrap", n_boot=200, seed=1, bootstrap_min_clusters=2)
+    zero = boot[(boot["count"] == 0) & (boot["n_documents"] > 1) & (boot["group"] != stats.ALL)]
     assert len(zero) and (zero["ci_high"] > 0).all()
     assert zero["ci_method"].str.startswith("wilson (count 0 or all: a bootstrap cannot vary it)").all()
     lo, hi = stats.wilson_interval([0], [int(zero.iloc[0]["n_items"])])
     assert zero.iloc[0]["ci_high"] == pytest.approx(hi[0])
-    seen = boot[(boot["count"] > 0) & (boot["count"] < boot["n_items"]) & (boot["group"] != stats.ALL)]
-    assert seen["ci_method"].str.startswith("bootstrap over items").all()
-    # by default 3-4 items are too few to resample: Korn-Graubard, for a count of 0 too,
+    seen = boot[(boot["count"] > 0) & (boot["count"] < boot["n_items"]) & (boot["n_documents"] > 1)
+                & (boot["group"] != stats.ALL)]
+    assert len(seen) and seen["ci_method"].str.startswith("bootstrap over documents").all()
+    # inside a document items are the units: Korn-Graubard, for a count of 0 too,
     # and no narrower there than Wilson
     out = stats.function_shares(frame, "doc_id", ci="bootstrap", n_boot=200, seed=1)
     zero = out[(out["count"] == 0) & (out["group"] != stats.ALL)]
