@@ -129,6 +129,8 @@ def sector_of(title: str, head: str, body: str, organization: str = "") -> tuple
 
 
 _CARRIES = re.compile(r"(?:印发|转发|下发|发布)\s*《([^》]+)》")
+#: how final a document is (``（征求意见稿）``, ``讨论稿``, ``（草稿）``): not its genre, though 稿 is a speech's word
+_DRAFT = re.compile(r"[（(【]?\s*(?:征求意见|讨论|修改|修订|送审|审议|审定|草|初|定|终)稿\s*[）)】]?")
 
 
 def doc_type_of(title: str, head: str, body: str) -> tuple[str, str]:
@@ -138,7 +140,7 @@ def doc_type_of(title: str, head: str, body: str) -> tuple[str, str]:
     for where, text in (("title", title), ("title lines", head)):
         for line in text.splitlines() or [""]:
             carried = _CARRIES.search(line)
-            line = carried.group(1) if carried else line
+            line = _DRAFT.sub(" ", carried.group(1) if carried else line)
             found = [(line.rfind(w) + len(w), len(w), dtype, w) for dtype, words in DOC_TYPES for w in words if w in line]
             if found:
                 _, _, dtype, w = max(found)

@@ -163,3 +163,18 @@ def test_union_programmes_named_after_education_or_medical_care_name_no_sector(t
 ])
 def test_the_document_type_is_the_titles_last_genre_word(title, dtype):
     assert doc_type_of(title, "", "")[0] == dtype
+
+
+@pytest.mark.parametrize("title, dtype", [
+    ("2023年工会工作要点（征求意见稿）", "key_points"),
+    ("学校工会2023年工作计划（讨论稿）", "plan"),
+    ("2022年工会工作总结（定稿）", "summary"),
+    ("工会工作计划(草稿)", "plan"),
+    ("职工代表大会实施细则（修订稿）", "duties"),
+    ("2023年工作要点征求意见稿", "key_points"),
+    ("在职代会上的讲话（送审稿）", "speech"),
+])
+def test_a_drafts_status_is_not_its_genre_word(title, dtype):
+    # （征求意见稿）, （讨论稿）, （草稿）… say how final a document is: the last genre word
+    # rule read their 稿 as a speech's (稿 as in 讲稿, 培训稿)
+    assert doc_type_of(title, "", "")[0] == dtype
