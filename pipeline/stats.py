@@ -170,8 +170,10 @@ def label_long(frame: pd.DataFrame, labels: str = "primary") -> pd.DataFrame:
                       "run 'unionmine classify' (or 'unionmine run') first", stacklevel=2)
     out = frame.assign(label=primary)
     if labels == "any" and "secondary_labels" in frame.columns:
-        sec = _text(frame["secondary_labels"]).str.split(";")
-        extra = frame.assign(label=sec).explode("label")
+        # an item without a primary label is left out (the warning above): its secondary labels too
+        labelled = frame[(primary != "").to_numpy()]
+        sec = _text(labelled["secondary_labels"]).str.split(";")
+        extra = labelled.assign(label=sec).explode("label")
         extra["label"] = _text(extra["label"])
         out = pd.concat([out, extra], ignore_index=True)
     out = out[out["label"] != ""]

@@ -525,3 +525,23 @@ def test_a_rare_label_missed_by_two_reports_still_gets_an_honest_interval():
             hit_wilson += stats.wilson_interval([0], [n.sum()])[1][0] >= mu
     assert zeros >= 100
     assert hit_kg / zeros >= 0.95 and hit_wilson / zeros <= 0.6
+
+
+@pytest.mark.parametrize("ci", ["wilson", "bootstrap"])
+@pytest.mark.parametrize("by", ["sector", "doc_id"])
+def test_an_item_without_a_primary_label_is_left_out_with_its_secondary_labels(ci, by):
+    # an item with no primary label is left out of the statistics (the warning says so):
+    # its secondary labels were still counted, so with labels='any' a count could exceed
+    # n_items, and the Korn-Graubard interval inside a document counted one item more than n
+    rows = [{"item_id": f"d{d}:1:{i}", "doc_id": f"d{d}", "article": "1", "sector": "school",
+             "primary_label": "welfare" if i else "", "secondary_labels": "rights" if i == 0 else ""}
+            for d in range(3) for i in range(3)]
+    frame = stats.analysis_frame(None, None, pd.DataFrame(rows))
+    with pytest.warns(UserWarning, match="no primary_label"):
+        tab = stats.function_shares(frame, by, labels="any", ci=ci)
+    assert (tab[tab.label == "rights"]["count"] == 0).all()
+    assert (tab[tab.label == "welfare"]["share"] == 1.0).all()
+    assert (tab["n_items"] == np.where(tab.group == stats.ALL, 6, 6 if by == "sector" else 2)).all()
+    if ci == "bootstrap" and by == "doc_id":
+        inside = tab[tab.group != stats.ALL]
+        assert inside["ci_method"].str.startswith("korn-graubard over 2 items").all()
