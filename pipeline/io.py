@@ -69,10 +69,15 @@ def _walk(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     return sorted(files)
 
 
+#: ids no file gets: ``(all)`` names the pooled row of every shares table (``stats.ALL``)
+_RESERVED_IDS = frozenset({"(all)"})
+
+
 def _assign_ids(found: list[tuple[Path, Path | None]]) -> list[InputFile]:
     """doc_id = file stem; where two stems collide, the path relative to its root (with
     the root folder's name when that collides too), then ``~2``, ``~3`` … in the
-    order of the full paths, so the ids do not depend on the order of the arguments."""
+    order of the full paths, so the ids do not depend on the order of the arguments;
+    a stem ``(all)`` (the pooled group of the statistics) becomes ``(all)~2``."""
     stems: dict[str, int] = {}
     for path, _ in found:
         stems[path.stem] = stems.get(path.stem, 0) + 1
@@ -82,7 +87,7 @@ def _assign_ids(found: list[tuple[Path, Path | None]]) -> list[InputFile]:
             r = _rel_id(path, root, False)
             rels[r] = rels.get(r, 0) + 1
     out = []
-    seen: set[str] = set()
+    seen: set[str] = set(_RESERVED_IDS)
     for path, root in sorted(found, key=lambda f: str(f[0])):
         if stems[path.stem] == 1:
             doc_id = path.stem

@@ -359,6 +359,9 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
     long = long.assign(_g=_text(long[by]))
     label_list = label_order(long["label"].unique())
     groups = sorted(base["_g"].unique())
+    if ALL in groups:  # the pooled row's name: the table would come out of shape
+        raise ConfigError(f"{by} groups", f"names other than {ALL} (the pooled row of every share table)",
+                          f"a {by} named {ALL}", f"rename that {by} in the documents, articles or items table")
     n = base.groupby("_g")["item_id"].nunique().reindex(groups, fill_value=0)
     n_docs = base.groupby("_g")["doc_id"].nunique().reindex(groups, fill_value=0)
     counts = (long.groupby(["_g", "label"])["item_id"].nunique().unstack(fill_value=0)

@@ -26,6 +26,15 @@ def test_colliding_stems_get_path_ids(tmp_path):
     assert [f.doc_id for f in inputs] == ["x__plan", "y__plan"]
 
 
+def test_no_file_gets_the_pooled_groups_name_as_its_id(tmp_path):
+    # "(all)" is the pooled row of every shares table (stats.ALL): a file "(all).txt"
+    # with that doc_id stopped the run's statistics (IndexError, 'statistics: internal')
+    (tmp_path / "(all).txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    inputs, _ = uio.discover([tmp_path])
+    assert [f.doc_id for f in inputs] == ["(all)~2", "a"]
+
+
 def test_csv_has_bom_and_round_trips(tmp_path):
     df = pd.DataFrame({"text": ["工会，“送温暖”", ""], "n": ["1", "2"]})
     p = tmp_path / "t.csv"

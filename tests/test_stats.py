@@ -545,3 +545,16 @@ def test_an_item_without_a_primary_label_is_left_out_with_its_secondary_labels(c
     if ci == "bootstrap" and by == "doc_id":
         inside = tab[tab.group != stats.ALL]
         assert inside["ci_method"].str.startswith("korn-graubard over 2 items").all()
+
+
+@pytest.mark.parametrize("ci", ["wilson", "bootstrap"])
+def test_a_group_named_like_the_pooled_one_is_refused_with_the_fix(ci):
+    # a sector typed "(all)" by hand: the table's pooled row has that name; the table
+    # came out of shape (IndexError / "All arrays must be of the same length")
+    rows = [{"item_id": f"d{d}:1:{i}", "doc_id": f"d{d}", "article": "1", "primary_label": "welfare",
+             "sector": stats.ALL if d < 2 else "school"} for d in range(4) for i in range(3)]
+    frame = stats.analysis_frame(None, None, pd.DataFrame(rows))
+    # refused even without the pooled row: the bootstrap reads a group "(all)" as the pool
+    for include_all in (True, False):
+        with pytest.raises(ConfigError, match=r"sector.*\(all\).*rename"):
+            stats.function_shares(frame, "sector", ci=ci, include_all=include_all)
