@@ -329,8 +329,9 @@ def korn_graubard_interval(c: np.ndarray, n: np.ndarray, alpha: float = 0.05) ->
     return lo, hi
 
 
-#: fewer documents (or items, inside one document) than this: ``ci="bootstrap"`` gives the
-#: Korn-Graubard interval, as the percentile bootstrap under-covers (benchmarks/ci_coverage.py)
+#: fewer documents than this: ``ci="bootstrap"`` gives the Korn-Graubard interval, as the
+#: percentile bootstrap under-covers (benchmarks/ci_coverage.py); inside one document (doc_id,
+#: article_id groups) the interval over items is Korn-Graubard whatever their number
 BOOTSTRAP_MIN_CLUSTERS = 50
 
 SHARE_COLUMNS = ["grouping", "group", "label", "count", "n_items", "share", "ci_low", "ci_high", "n_documents",
@@ -346,9 +347,10 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
     One row per (group, label), every codebook label present even at count 0, so
     that with ``labels="primary"`` the shares of a group sum to one.  With
     ``include_all`` a pooled group ``(all)`` comes last.  ``ci="bootstrap"`` treats
-    documents as the unit (inside one document, ``by`` = doc_id or article_id, items):
-    a percentile bootstrap from ``bootstrap_min_clusters`` units up, below that the
-    Korn-Graubard interval (``korn_graubard_interval``); ``ci_method`` says which, per row.
+    documents as the unit: a percentile bootstrap from ``bootstrap_min_clusters``
+    documents up, below that the Korn-Graubard interval (``korn_graubard_interval``);
+    inside one document (``by`` = doc_id or article_id) items are the units, with the
+    Korn-Graubard interval at every size; ``ci_method`` says which, per row.
     """
     _check_by(frame, by)
     if ci not in ("wilson", "bootstrap"):
