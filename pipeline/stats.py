@@ -391,6 +391,7 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
                 continue
             sub = long if g == ALL else by_group.get(g)
             if sub is None or not len(sub):
+                method[i] = "none: no items (nothing counted in this group)"
                 continue
             if sub["doc_id"].nunique() < 2:
                 # resampling one document gives it back every time: a zero-width interval

@@ -558,3 +558,17 @@ def test_a_group_named_like_the_pooled_one_is_refused_with_the_fix(ci):
     for include_all in (True, False):
         with pytest.raises(ConfigError, match=r"sector.*\(all\).*rename"):
             stats.function_shares(frame, "sector", ci=ci, include_all=include_all)
+
+
+@pytest.mark.parametrize("by", ["sector", "doc_id"])
+def test_a_group_without_counted_items_says_it_has_no_interval(by):
+    # every item unlabelled (or a heading): the pooled row has no items; under the
+    # bootstrap default its ci_method said "wilson", a method the run was not asked for
+    items = pd.DataFrame({"item_id": ["a/a1/1"], "doc_id": ["a"], "article": ["1"], "primary_label": [""],
+                          "sector": ["school"]})
+    frame = stats.analysis_frame(None, None, items)
+    with pytest.warns(UserWarning, match="no primary_label"):
+        tab = stats.function_shares(frame, by, ci="bootstrap")
+    assert list(tab["group"].unique()) == [stats.ALL] and (tab["n_items"] == 0).all()
+    assert tab["ci_low"].isna().all() and tab["ci_high"].isna().all()
+    assert tab["ci_method"].str.startswith("none: no items").all()
