@@ -180,11 +180,12 @@ def _pair_arrays(bigrams: dict[str, int]) -> tuple:
     import numpy as np
 
     n = len(bigrams)
-    width = len(next(iter(bigrams))) if n else 0
-    joined = "".join(bigrams)
-    if n and len(joined) == n * width:
-        # every key as long as the first: their code points at once (UTF-32), the
-        # same integers as ``_key``
+    lengths = set(map(len, bigrams))
+    if len(lengths) == 1 and 0 not in lengths:
+        # every key of one length (the total length alone does not say so: 'ab', 'c',
+        # 'def'): their code points at once (UTF-32), the same integers as ``_key``
+        (width,) = lengths
+        joined = "".join(bigrams)
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64).reshape(n, width)
         keys = cps[:, 0].copy()
         for col in range(1, width):

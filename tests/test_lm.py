@@ -154,7 +154,9 @@ def test_pair_arrays_are_the_keys_of_key_whatever_the_characters():
     for table in ({"工会": 3, "会议": 2, "\ud800x": 1, "ab": 4},
                   {"工会议": 1, "\U0010ffff会议": 2, "a\n?": 5},
                   {"会": 1, "a": 2},
-                  {"ab": 1, "abc": 2}):  # keys of two lengths: the per-key path
+                  {"ab": 1, "abc": 2},  # keys of two lengths: the per-key path
+                  # lengths that add up to as many characters as keys as long as the first
+                  {"ab": 1, "c": 2, "def": 3}, {"abc": 1, "d": 2, "ef": 3, "ghi": 4}):
         keys, counts = _pair_arrays(table)
         want = sorted((_key(k), v) for k, v in table.items())
         assert keys.tolist() == [k for k, _ in want] and counts.tolist() == [v for _, v in want]
