@@ -6,8 +6,11 @@ by default, so every article and item whose character 4-shingles overlap an
 earlier one's by Jaccard similarity ≥ ``config.duplicate_threshold`` gets
 ``duplicate_of`` = the id of the earliest such text (documents in ``doc_id``
 order, then articles and items in reading order).  Items are compared across
-articles only: a task an article repeats (a monthly plan's tasks, month after
-month) is the author's, not a copy.
+articles, and inside an article only with their place in the outline: a task an
+article repeats under another heading (a monthly plan's tasks, month after month)
+is the author's, not a copy; an item under the same heading as its earlier twin,
+or under a copy of that heading (an article shown twice with no 篇 line between
+the copies), is a copy.
 
 Technique: MinHash signatures (Broder 1997) of the shingle sets, indexed with
 datasketch's ``MinHashLSH`` (banding) to find candidates without comparing all
@@ -266,6 +269,7 @@ class FirstDuplicates:
             band = np.ascontiguousarray(sigs[:, lo:hi])
             bands.append(band.view(np.dtype((np.void, band.shape[1] * band.itemsize))).ravel().tolist())
         out: dict[str, str] = {}
+        copies = self._copies_in_group(ids, sigs, bands) if self.group else {}
         for n, id_ in enumerate(ids):
             cands: set[int] = set()
             for table, keys in zip(self.tables, bands):
@@ -279,11 +283,51 @@ class FirstDuplicates:
             if best is not None:
                 out[id_] = self.kept_ids[best]
                 continue
+            if id_ in copies:  # a copy of a text earlier in its group: the earliest that text points at
+                out[id_] = out.get(copies[id_], copies[id_])
+                continue
             for table, keys in zip(self.tables, bands):
                 table.setdefault(keys[n], []).append(len(self.kept))
             self.kept.append(sig)
             self.kept_ids.append(id_)
             self.kept_groups.append(g)
+        return out
+
+    def _copies_in_group(self, ids: Sequence[str], sigs: np.ndarray, bands: list[list[bytes]]) -> dict[str, str]:
+        """Items that copy an earlier item of their own article together with its place in the
+        outline: ``{id: the earlier id}``.
+
+        A monthly plan repeats a task under each month (``九月/及时做好慰问工作``,
+        ``十月/及时做好慰问工作``): the author's, counted each time, and the months differ.
+        A report that shows its article twice without a 篇 line between the copies has
+        one article holding both: there an item's parent is its original's parent, or a
+        copy of it (``主要工作/1、…`` under the second ``主要工作``), and it is a copy.
+        Items of one article come in one call (``CorpusDuplicates`` feeds a document).
+        """
+        members: dict[str, list[int]] = {}
+        for n, id_ in enumerate(ids):
+            members.setdefault(self.group(id_), []).append(n)
+        out: dict[str, str] = {}
+        for group, idx in members.items():
+            if len(idx) < 2:
+                continue
+            path_at = {ids[n].rsplit("/", 1)[-1]: t for t, n in enumerate(idx)}
+            parent = [path_at.get(ids[n].rsplit("/", 1)[-1].rpartition(".")[0]) for n in idx]
+            tables: list[dict[bytes, list[int]]] = [{} for _ in self.ranges]
+            earliest: list[int | None] = []
+            for t, n in enumerate(idx):
+                cands = set()
+                for table, keys in zip(tables, bands):
+                    cands.update(table.get(keys[n], ()))
+                earliest.append(next((u for u in sorted(cands)
+                                      if float(np.mean(sigs[idx[u]] == sigs[n])) >= self.threshold), None))
+                for table, keys in zip(tables, bands):
+                    table.setdefault(keys[n], []).append(t)
+                s = earliest[t]
+                if s is not None and (parent[t] == parent[s]
+                                      or (parent[t] is not None and parent[s] is not None
+                                          and earliest[parent[t]] == parent[s])):
+                    out[ids[n]] = ids[idx[s]]
         return out
 
 

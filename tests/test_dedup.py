@@ -56,6 +56,21 @@ def test_a_task_an_article_repeats_is_not_a_duplicate_but_a_copy_in_another_arti
     assert copy.duplicate_of == repeats[0].item_id
 
 
+def test_an_article_shown_twice_without_a_pian_line_counts_once():
+    # a scraped page that repeats its article with no 第二篇 between the copies: one
+    # article holds both, and since items are compared across articles only, every
+    # item of the second copy was counted again
+    art = ("学校工会工作计划\n一、指导思想\n以习近平新时代中国特色社会主义思想为指导，认真贯彻落实上级工会的各项部署。\n"
+           "二、主要工作\n1、加强教职工思想政治教育，组织学习。\n2、做好困难教职工帮扶工作，及时走访慰问。\n"
+           "3、开展丰富多彩的文体活动，增强凝聚力。\n")
+    (seg,) = mark_duplicates([segment(make_doc(art + art, "a"))])
+    assert len(seg.articles) == 1
+    leaves = [it for it in seg.items if not it.is_heading]
+    assert len(leaves) == 8
+    assert [it.duplicate_of for it in leaves[:4]] == [None] * 4
+    assert [it.duplicate_of for it in leaves[4:]] == [it.item_id for it in leaves[:4]]
+
+
 def test_threshold_comes_from_the_config():
     t1 = BASE
     t2 = BASE[:60] + "，并提出具体的工作措施和考核办法，确保各项任务落到实处。"
