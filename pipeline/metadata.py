@@ -140,11 +140,14 @@ def doc_type_of(title: str, head: str, body: str) -> tuple[str, str]:
     for where, text in (("title", title), ("title lines", head)):
         for line in text.splitlines() or [""]:
             carried = _CARRIES.search(line)
-            line = _DRAFT.sub(" ", carried.group(1) if carried else line)
-            found = [(line.rfind(w) + len(w), len(w), dtype, w) for dtype, words in DOC_TYPES for w in words if w in line]
-            if found:
-                _, _, dtype, w = max(found)
-                return dtype, f"{where}: {w}"
+            # the carried document's type, else (no genre word in its title) the notice's own
+            for part in ([carried.group(1)] if carried else []) + [line]:
+                part = _DRAFT.sub(" ", part)
+                found = [(part.rfind(w) + len(w), len(w), dtype, w) for dtype, words in DOC_TYPES for w in words
+                         if w in part]
+                if found:
+                    _, _, dtype, w = max(found)
+                    return dtype, f"{where}: {w}"
     opening = body[:400]
     for dtype, words in DOC_TYPES[:3]:
         if words[0] in opening:

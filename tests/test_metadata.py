@@ -165,6 +165,15 @@ def test_the_document_type_is_the_titles_last_genre_word(title, dtype):
     assert doc_type_of(title, "", "")[0] == dtype
 
 
+def test_a_notice_carrying_a_document_without_a_genre_word_is_a_notice():
+    # the carried title was searched instead of the line: with no genre word in it
+    # (《职工之家建设标准》) the notice's own 通知 was not read, and the type was unknown
+    assert doc_type_of("关于印发《职工之家建设标准》的通知", "", "")[0] == "opinions"
+    assert doc_type_of("关于转发《全国总工会文件》的通知", "", "")[0] == "opinions"
+    assert doc_type_of("关于印发《职工疗休养管理办法》的通知", "", "")[0] == "opinions"
+    assert doc_type_of("关于印发《2023年工会工作要点》的通知", "", "")[0] == "key_points"
+
+
 @pytest.mark.parametrize("title, dtype", [
     ("2023年工会工作要点（征求意见稿）", "key_points"),
     ("学校工会2023年工作计划（讨论稿）", "plan"),
