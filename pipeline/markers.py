@@ -5,7 +5,8 @@ separators are one style because reports mix them within one list), ``(1)``/``�
 (paren_ar), ``1)`` (ar_paren), ``一）`` (cn_paren), ``①`` (circled), ``Ⅱ、`` (roman),
 ``A.``/``a)`` (latin_upper/lower), ``第一条/章/节`` (chapter_*), ``第一，`` (ordinal),
 ``一是`` (shi), ``其一，`` (qi), ``五月份`` (month), ``上半年``/``上学期`` (period).
-A run of numbers at a line start (``1、2月份…``, ``一、二季度…``) is not a marker.
+A run of numbers at a line start (``1、2月份…``, ``一、二季度…``) is not a marker; a count word
+after the next number (``三、四个坚持``, ``二、三项重点工作``) is a heading's own words.
 A number lost in repair (``□、``, ``(□)``, ``□是``) gives a marker of style ``?sep``,
 ``?paren`` or ``?shi``; the outline gives it the number of the gap it fills.
 """
@@ -88,7 +89,9 @@ _PERIOD_RE = re.compile(r"(上半年|下半年|全年|年初|年中|年底|年�
                         r"第[一二三四1-4]季度|[一二三四1-4]季度)(?:\s*[：:]\s*|\s*$)")
 
 
-_RANGE_NEXT = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})(?:、|月|季度|日|号|项|条|次|名|个|等|级|年级|届|期|批|类)")
+#: a number then what a run of numbers counts (months, quarters, prizes, grades, batches …); not a
+#: count word (项 条 个 名 次 类): ``三、四个坚持`` is section 3's heading, "the four insistences"
+_RANGE_NEXT = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})(?:、|月|季度|日|号|等|级|年级|届|期|批)")
 
 
 def _starts_range(rest: str, number: int) -> bool:

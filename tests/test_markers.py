@@ -62,3 +62,23 @@ def test_one_character_and_qi_markers_are_read(line, style, number, printed):
                                   "第一、二季度完成建会工作。", "第一、二批试点单位要按时完成。"])
 def test_a_range_of_numbers_at_a_line_start_is_not_a_marker(line):
     assert parse_marker(line) is None, f"{line!r} read as a marker"
+
+
+@pytest.mark.parametrize("line, number, text", [("二、三项重点工作", 2, "三项重点工作"), ("三、四个坚持", 3, "四个坚持"),
+                                                ("2、3条措施", 2, "3条措施"), ("四、五类人员的帮扶", 4, "五类人员的帮扶")])
+def test_a_heading_that_opens_with_a_count_is_a_marker(line, number, text):
+    # 三、四个坚持 is section 3, "the four insistences": a count (项 条 个 名 次 类) after the
+    # next number is the heading's own words, not a run of numbers like 1、2月份 or 一、二季度
+    m = parse_marker(line)
+    assert m is not None and m.number == number and line[m.length:] == text
+
+
+def test_sections_whose_headings_open_with_a_count_stay_at_the_top_level():
+    from pipeline.ingest import repair_text
+    from pipeline.segment import segment
+
+    text = ("工会工作计划\n一、指导思想\n以习近平新时代中国特色社会主义思想为指导，认真贯彻落实上级工会的部署。\n"
+            "二、三项重点工作\n1、加强教职工思想政治教育。\n2、做好困难教职工帮扶工作。\n3、开展文体活动。\n"
+            "三、四个坚持\n1、坚持以人为本。\n2、坚持依法办事。\n四、工作要求\n各基层工会要认真落实。\n")
+    top = [(it.path, it.marker) for it in segment(repair_text(text, doc_id="h")).items if it.level == 1]
+    assert top == [("1", "一、"), ("2", "二、"), ("3", "三、"), ("4", "四、")]
