@@ -547,7 +547,15 @@ def strip_boilerplate(text: str, kit: "Toolkit") -> list["Edit"]:
     if "&" in text:  # other HTML entities of the page's source: the character they stand for
         for m in _ENTITY.finditer(text):
             char = html.unescape(m.group())
-            if char != m.group() and m.group() != "&nbsp;":
+            if char == "\ufffd":
+                # &#65533; (or &#0;, &#xD800; …, which HTML reads so): a character lost before the
+                # page was written; marked here, as fix_mojibake marks U+FFFD (which would
+                # come only on the next pass, none after the chain's last)
+                mark = kit.config.unrecoverable_mark
+                edits.append(_edit(m.start(), m.end(), mark, 0.0,
+                                   f"html entity {m.group()}: U+FFFD, a character lost before this step; "
+                                   f"unrecoverable, marked {mark}"))
+            elif char != m.group() and m.group() != "&nbsp;":
                 edits.append(_edit(m.start(), m.end(), char, BOILERPLATE_CONFIDENCE["html entity"],
                                    f"html entity {m.group()}"))
     edits += _keyword_stuffing(text)

@@ -325,3 +325,17 @@ def test_boilerplate_confidence_follows_the_evidence(kit_keep):
     assert "2012-03-05" not in out and "本文来源" not in out and "发布时间" not in out
     conf = {r.note: r.confidence for r in reps}
     assert conf["watermark"] == 0.99 and conf["timestamp"] == 0.95 and conf["date line"] == 0.8, conf
+
+
+def test_an_entity_for_a_lost_character_becomes_the_mark_on_any_pass():
+    """&#65533; (&#xFFFD;) stands for a character already lost.
+    The entity rule wrote U+FFFD, for fix_mojibake to mark on the next pass; an entity
+    met on the chain's last pass (&amp;amp;#65533;: one level unescaped per pass) left
+    U+FFFD in the text, unmarked."""
+    kit = Toolkit(Config(script="keep", unrecoverable_mark="〓"))
+    for text in ("工会&#65533;组织", "工会&amp;#65533;组织", "工会&amp;amp;#65533;组织", "工会&#xFFFD;组织"):
+        out, reps = apply_rules(text, kit)
+        assert out == "工会〓组织", (text, out)
+        assert replay(text, reps) == out
+        row = [r for r in reps if r.after == "〓"]
+        assert len(row) == 1 and row[0].confidence == 0.0 and "lost" in row[0].note, row
