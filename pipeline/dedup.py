@@ -247,7 +247,8 @@ class FirstDuplicates:
     dict per band, as ``MinHashLSH`` does, without building a ``MinHash`` object
     per text (that took half of this step).  The earliest candidate that agrees
     enough wins.  Texts can be fed in several calls (a document at a time): the
-    answers are those of one call with everything.
+    answers are those of one call with everything, as long as the texts of one
+    ``group`` (an article's items) come in one call.
     """
 
     def __init__(self, threshold: float, group: Callable[[str], str] | None = None):
