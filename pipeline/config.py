@@ -128,6 +128,11 @@ class Config:
         for name in ("gbk_min_confidence", "secondary_threshold"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(name, "a number in [0, 1]", repr(getattr(self, name)), f"set {name} between 0 and 1")
+        if not self.unrecoverable_mark or any(c in self.unrecoverable_mark for c in "?\ufffd\n"):
+            # '?' is what the later rules and passes read as a lost mark or byte (a lost
+            # character came out as “ at 0.85 with mark '?'); '' dropped the character
+            raise ConfigError("unrecoverable_mark", "text without ?, U+FFFD or a line break",
+                              repr(self.unrecoverable_mark), "set unrecoverable_mark to a symbol such as □ or 〓")
         if self.ci_method not in ("wilson", "bootstrap"):
             raise ConfigError("ci_method", "wilson or bootstrap", repr(self.ci_method),
                               "set ci_method = \"wilson\" or \"bootstrap\" in unionmine.toml")

@@ -72,3 +72,13 @@ def test_lists_are_accepted_in_python_and_kept_as_tuples():
     assert c == Config(rules=tuple(rules), patterns=("*.txt", "*.text"))
     with pytest.raises(ConfigError, match="rules: expected a list of text"):
         Config(rules=["fix_mojibake", 3])
+
+
+@pytest.mark.parametrize("mark", ["", "?", "[?]", "\ufffd", "\n"])
+def test_a_mark_the_rules_would_read_again_is_refused(mark):
+    # with '?' the mark put for a lost character was read by restore_punctuation_marks
+    # as a lost quotation mark ('工会\ufffd组织?建设' -> '工会“组织”建设', 0.85); '' dropped it
+    with pytest.raises(ConfigError, match="unrecoverable_mark: expected text without"):
+        Config(unrecoverable_mark=mark)
+    assert Config(unrecoverable_mark="〓").unrecoverable_mark == "〓"
+    assert Config(unrecoverable_mark="<缺>").unrecoverable_mark == "<缺>"
