@@ -312,10 +312,12 @@ def korn_graubard_interval(c: np.ndarray, n: np.ndarray, alpha: float = 0.05) ->
     """
     from scipy import stats as ss
 
-    c, n = np.asarray(c, float), np.asarray(n, float)
+    n = np.asarray(n, float)
+    c = np.asarray(c, float)
+    c = c[:, None] if c.ndim == 1 else c  # one label's counts (a vector): one column
     k, total = len(n), n.sum()
     if k < 2 or total <= 0:
-        nan = np.full(c.shape[1] if c.ndim == 2 else 1, np.nan)
+        nan = np.full(c.shape[1], np.nan)
         return nan, nan.copy()
     p = c.sum(axis=0) / total
     resid = c - p[None, :] * n[:, None]

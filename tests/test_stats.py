@@ -572,3 +572,10 @@ def test_a_group_without_counted_items_says_it_has_no_interval(by):
     assert list(tab["group"].unique()) == [stats.ALL] and (tab["n_items"] == 0).all()
     assert tab["ci_low"].isna().all() and tab["ci_high"].isna().all()
     assert tab["ci_method"].str.startswith("none: no items").all()
+
+
+def test_korn_graubard_takes_one_labels_counts_as_a_vector():
+    # one label's count per document, as a notebook passes it: IndexError before
+    lo, hi = stats.korn_graubard_interval(np.array([1, 2, 3]), np.array([5, 5, 5]))
+    lo2, hi2 = stats.korn_graubard_interval(np.array([[1], [2], [3]]), np.array([5, 5, 5]))
+    assert lo.shape == (1,) and lo == pytest.approx(lo2) and hi == pytest.approx(hi2)
