@@ -103,7 +103,7 @@ class Config:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             # Config(rules=[...]) in a notebook: a list is as good as a tuple (kept as
-            # a tuple, so that configurations compare and hash alike)
+            # a tuple, so that configurations compare alike)
             if str(f.type) == "tuple[str, ...]" and isinstance(getattr(self, f.name), list):
                 object.__setattr__(self, f.name, tuple(getattr(self, f.name)))
         _check_types(self)

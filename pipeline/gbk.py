@@ -664,7 +664,7 @@ def _recover_at(text: str, s: int, searcher: Searcher, mark: str, min_conf: floa
     wide one decides."""
     if NARROW:
         f = _search_at(text, s, searcher, mark, min_conf, NARROW)
-        if f is not None and f.confidence >= NARROW_SURE and "unsure" not in f.note:
+        if f is not None and f.confidence >= NARROW_SURE and mark not in f.replacement:
             return f
     return _search_at(text, s, searcher, mark, min_conf, (BEAM, PER_EXPANSION, DROP_EXPANSION, RESCORE))
 
