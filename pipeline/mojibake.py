@@ -372,6 +372,16 @@ def _pick_bytes(bs: list[int], i: int, j: int, codec: str, lm: DocLM, right: str
     bs[i:j] = best if best is not None else [0x3F] * (j - i)
 
 
+def _utf8_prefix(data: bytes) -> bool:
+    """``data`` is UTF-8 with two or more characters of three bytes (CJK): what a
+    run read from UTF-8 looks like before its cut-off last character."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(1 for c in text if ord(c) >= 0x800) >= 2
+
+
 def _gbk_read_as_cp1252(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, int, str, float, str]]:
     sets = _sets(kit)
     mark = kit.config.unrecoverable_mark
@@ -386,8 +396,11 @@ def _gbk_read_as_cp1252(text: str, kit: "Toolkit", lm_get) -> list[tuple[int, in
         try:
             bytes(bs).decode("utf-8")
             continue  # UTF-8 read as cp1252: ftfy's case (fix_mojibake)
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as e:
+            if e.reason == "unexpected end of data" and _utf8_prefix(bytes(bs)[:e.start]):
+                # UTF-8 read as cp1252 whose last character lost bytes (å·¥ä¼šç» then
+                # U+FFFD): ftfy's too, not GBK (宸ヤ細缁 at 0.95 before)
+                continue
         end = m.end()
         nxt = text[end:end + 1]
         if nxt and "@" <= nxt <= "~" and bytes(bs).decode("gbk", "replace").endswith("\ufffd"):

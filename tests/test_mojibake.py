@@ -257,3 +257,15 @@ def test_common_share_counts_what_a_plain_count_counts(prefix):
         want = sum(1 for c in cjk if c in mojibake._COMMON) / len(cjk)
         assert mojibake._common_share(s) == pytest.approx(want, abs=1e-12)
     assert mojibake._common_share("的工会" * 16) == 1.0  # under 50 Chinese characters: no verdict
+
+
+def test_utf8_read_as_cp1252_with_a_lost_last_character_is_not_read_as_gbk():
+    # å·¥ä¼šç» then U+FFFD: UTF-8 (工会 + the first bytes of 组) whose last bytes were
+    # lost; read as GBK it gave 宸ヤ細缁 at confidence 0.95
+    from pipeline.ingest import repair_text
+
+    doc = repair_text("工会的å·¥ä¼šç»\ufffd\ufffd\ufffd建设工作")
+    assert not any(r.rule == "recover_chinese_mojibake" for r in doc.repairs)
+    assert "宸" not in doc.text and doc.text.startswith("工会的工会")
+    doc = repair_text("ÄãºÃ£¬ÎÒÊÇ¹¤»á")  # GBK read as cp1252 is still read back
+    assert doc.text == "你好，我是工会"
