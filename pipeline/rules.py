@@ -689,19 +689,20 @@ def join_hard_wraps(text: str, kit: "Toolkit") -> list["Edit"]:
     tok = kit.get("jieba", _jieba_tokenizer)
     simp = _simplified(text, kit)
     width = _wrap_width(lines)
+    lost = _lost_marker(kit.config.unrecoverable_mark)
     for k in range(len(lines) - 1):
         start, line = lines[k]
         nxt_start, nxt = lines[k + 1]
         a, b = line.rstrip(), nxt.lstrip()
         if not a or not b or a[-1] in _TERMINAL or not (CJK_RE.match(a[-1]) or a[-1] in "，、,"):
             continue
-        if ITEM_START.match(nxt) or _TIMESTAMP_LINE.match(nxt) or _RELATED_HEAD.match(nxt):
+        if ITEM_START.match(nxt) or lost.match(nxt) or _TIMESTAMP_LINE.match(nxt) or _RELATED_HEAD.match(nxt):
             continue
         if not (CJK_RE.match(b[0]) or b[0] in "“《0123456789" or b[0] in _LINE_START_PUNCT):
             continue
         b0 = nxt_start + len(nxt) - len(b)
         sb = simp[b0:b0 + len(b)]
-        ev = _wrap_evidence(simp[start:start + len(a)], sb, tok)
+        ev = _wrap_evidence(simp[start:start + len(a)], sb, tok, bool(lost.match(a)))
         if ev:
             conf, note = _wrap_confidence(ev, len(a), width, _LISTLIKE.match(sb) is not None)
             nl = start + len(line)
@@ -753,11 +754,21 @@ def _wrap_confidence(ev: list[str], length: int, width: int | None, listlike: bo
     return round(conf, 3), note
 
 
-def _wrap_evidence(a: str, b: str, tok) -> list[str]:
+@lru_cache(maxsize=8)
+def _lost_marker(mark: str) -> re.Pattern:
+    """An item marker whose number ingestion could not recover: ``□、``, ``(□)``, ``□是``
+    (``mark`` is ``config.unrecoverable_mark``); segmentation reads them as markers."""
+    m = re.escape(mark)
+    return re.compile(f"^\\s*(?:(?:{m})+[、.．]|[(（](?:{m})+[)）]|(?:{m})+是)")
+
+
+def _wrap_evidence(a: str, b: str, tok, lost_number: bool = False) -> list[str]:
     """The evidence that the break between lines ``a`` and ``b`` is a hard wrap; empty
     if it is not one.  Any one item is enough, except that a heading (an item marker,
-    no sentence end) is not joined for ending in a function word or holding a clause."""
-    heading = bool(ITEM_START.match(a)) or bool(re.match(r"^第[一二三四五六七八九十\d]+篇", a))
+    ``lost_number`` one too, no sentence end) is not joined for ending in a function
+    word or holding a clause."""
+    heading = (bool(ITEM_START.match(a)) or lost_number
+               or bool(re.match(r"^第[一二三四五六七八九十\d]+篇", a)))
     label = bool(re.search(r"[:：]", a))  # 主題詞: …, 抄送: … lines end without punctuation
     found = (
         ("next line starts with punctuation", b[0] in _LINE_START_PUNCT),

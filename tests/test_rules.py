@@ -339,3 +339,16 @@ def test_an_entity_for_a_lost_character_becomes_the_mark_on_any_pass():
         assert replay(text, reps) == out
         row = [r for r in reps if r.after == "〓"]
         assert len(row) == 1 and row[0].confidence == 0.0 and "lost" in row[0].note, row
+
+
+def test_a_heading_whose_number_was_lost_is_not_joined_to_its_text(kit):
+    # □、 (a number ingestion could not recover) is a marker to segmentation; the
+    # hard-wrap rule joined '□、指导思想' to the paragraph under it ('a clause before
+    # it': the 、 of the marker)
+    from pipeline.ingest import repair_text
+
+    text = "工会工作计划\n□、指导思想\n认真贯彻上级精神，做好工作。\n二、主要任务\n"
+    assert repair_text(text).text == text
+    assert repair_text(text.replace("□、", "一、")).text == text.replace("□、", "一、")
+    wrapped = "工会工作计划\n□、指导思想\n认真贯彻上级精神，做好\n工作。\n"
+    assert repair_text(wrapped).text == text.replace("\n二、主要任务\n", "\n")
