@@ -303,8 +303,10 @@ def korn_graubard_interval(c: np.ndarray, n: np.ndarray, alpha: float = 0.05) ->
     Clopper-Pearson on an effective number of items: p(1 - p) / v, with v the
     cluster-robust (linearisation) variance of the ratio Σc/Σn, at most the
     items counted, then times (t(N-1) / t(K-1))² so that the interval carries
-    the K - 1 degrees of freedom the variance rests on (Korn & Graubard 1998;
-    R survey's ``svyciprop(method="beta")``).  With 2-5 documents a percentile
+    the K - 1 degrees of freedom the variance rests on (Korn & Graubard 1998).
+    R survey's ``svyciprop(method="beta")`` is the same without the cap at the
+    items counted (the NCHS practice kept here: documents more alike than
+    independent draws do not make the interval narrower than the items').  With 2-5 documents a percentile
     bootstrap has 3-126 distinct resamples and its 95% intervals held the true
     share 46-83% of the time in ``benchmarks/ci_coverage.py``; these held it
     92-100%.  ``c`` is clusters × labels, ``n`` the items per cluster; needs two
