@@ -108,14 +108,42 @@ def fix_mojibake(text: str, kit: "Toolkit") -> list["Edit"]:
             if a <= m.start() < b:
                 continue  # inside ftfy's repair: marked there
             n = m.end() - m.start()
-            edits.append(_edit(pos + m.start(), pos + m.end(), mark * n, 0.0,
-                               f"U+FFFD: {n} character(s) lost to a decoder before this step; "
-                               f"unrecoverable, marked {mark}"))
+            cut = _cut_utf8_before(line, max(m.start() - 3, b), m.start(), b if b > a else -1)
+            note = (f"U+FFFD: {n} character(s) lost to a decoder before this step; "
+                    f"unrecoverable, marked {mark}")
+            if cut < m.start():
+                # ç» before the loss: the first bytes of a UTF-8 character read as cp1252,
+                # the rest of it lost; part of the same lost character
+                note += f"; with the cut UTF-8 bytes before it ({line[cut:m.start()]})"
+            edits.append(_edit(pos + cut, pos + m.end(), mark * n, 0.0, note))
         pos += len(line) + 1
     return edits
 
 
 _FFFD_RUN = re.compile("\ufffd+")
+
+
+def _cut_utf8_before(line: str, lo: int, end: int, repaired_to: int = -1) -> int:
+    """Where the first bytes of a UTF-8 character read as cp1252 start, just before
+    ``end`` (a lost byte's U+FFFD) and not before ``lo``: ``ç»`` (E7 BB, two of the
+    three bytes of 组).  ``end`` when there are none, or when a Latin letter comes
+    before them (French ``ç»`` is text) other than the end of ftfy's repair
+    (``repaired_to``: ``å·¥ä¼šç»`` → ``工会ç»``)."""
+    for start in range(lo, end):
+        frag = line[start:end]
+        try:
+            data = frag.encode("cp1252")
+        except UnicodeEncodeError:
+            continue
+        # three- and four-byte leads only: Chinese is three bytes in UTF-8, and a
+        # two-byte lead is also a Latin-1 sign a report writes (3×□)
+        need = 3 if 0xE0 <= data[0] <= 0xEF else 4 if 0xF0 <= data[0] <= 0xF4 else 0
+        if need and len(data) < need and all(0x80 <= x <= 0xBF for x in data[1:]) \
+                and (start == repaired_to or not start
+                     or not (line[start - 1].isascii() and line[start - 1].isalpha()
+                             or "\u00c0" <= line[start - 1] <= "\u024f")):
+            return start
+    return end
 
 
 def _trim(old: str, new: str) -> tuple[int, int, str]:

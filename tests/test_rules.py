@@ -352,3 +352,17 @@ def test_a_heading_whose_number_was_lost_is_not_joined_to_its_text(kit):
     assert repair_text(text.replace("□、", "一、")).text == text.replace("□、", "一、")
     wrapped = "工会工作计划\n□、指导思想\n认真贯彻上级精神，做好\n工作。\n"
     assert repair_text(wrapped).text == text.replace("\n二、主要任务\n", "\n")
+
+
+def test_the_cut_bytes_of_a_lost_utf8_character_go_with_its_mark():
+    # 组 is E7 BB 84 in UTF-8; read as cp1252 with its last byte lost it is ç» then
+    # U+FFFD: the fragment is part of the lost character, not text to keep
+    from pipeline.ingest import repair_text
+
+    assert repair_text("工会的å·¥ä¼šç»\ufffd\ufffd\ufffd建设工作").text == "工会的工会□□□建设工作"
+    assert repair_text("å·¥ä¼šç»„ç»\ufffd建设").text == "工会组□建设"
+    doc = repair_text("加强ç»\ufffd建设")
+    assert doc.text == "加强□建设" and "cut UTF-8 bytes before it (ç»)" in doc.repairs[-1].note
+    # Latin text and Latin-1 signs before a lost character stay
+    assert repair_text("garçon»\ufffd x").text == "garçon»□ x"
+    assert repair_text("面积3×\ufffd米").text.startswith("面积3×□")
