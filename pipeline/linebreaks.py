@@ -20,6 +20,14 @@ _OPEN = "“《（(‘「【〔["
 _CLOSE = "”》）)’」】〕]"
 
 
+#: words that end in a particle's character but end a heading as well as a sentence
+#: (二、民主参与 / 一、坚持正确方向 / 三、法律知识普及): after them a line is not the rest
+_WORDS_ENDING_LIKE_PARTICLES = (
+    "目的", "需要", "重要", "主要", "纲要", "摘要", "存在", "所在", "内在", "面对", "应对", "即将",
+    "和谐", "平和", "缓和", "祥和", "参与", "普及", "转让", "礼让", "服从", "方向", "导向", "走向",
+    "动向", "趋向", "意向", "去向", "取向", "倾向")
+
+
 def _continues(prev: str, line: str) -> bool:
     """``line`` is the rest of ``prev``, cut mid-sentence by the scraper."""
     if parse_marker(line) or parse_article_line(line):
@@ -29,7 +37,7 @@ def _continues(prev: str, line: str) -> bool:
     # a line cannot begin with a bound particle, nor a heading or sentence end in a verb of intent
     # (after a full stop ``及时…``, ``与此同时…``, ``和往年相比…`` open a sentence)
     if (line[0] in "的得及之等和与" and not line.startswith("和谐") and prev[-1] not in SENT_END) \
-            or prev[-1] in "的要在对把将和与及让被从向使":
+            or (prev[-1] in "的要在对把将和与及让被从向使" and not prev.endswith(_WORDS_ENDING_LIKE_PARTICLES)):
         return True
     if line[0] in _CLOSE or line[0] in "，。、；：！？,;:":
         return True
@@ -110,7 +118,7 @@ def _cut_points(s: str, lead: Optional[Marker], last: dict[str, int]) -> list[tu
         cuts.append((m.end() - 1, "lost"))
     for m in _LIST_AFTER_COLON.finditer(s):
         mk = parse_marker(s[m.end():m.end() + 40])
-        if mk and mk.style in _LIST_STYLES and (mk.number == 1 or s[m.start() - 1] != "："):
+        if mk and mk.style in _LIST_STYLES and (mk.number == 1 or s[m.start() - 1] not in "：:"):
             cuts.append((m.end(), "marker"))
     expect = dict(last)
     if lead is not None:

@@ -40,7 +40,7 @@ def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]
 _DATE = r"[\d〇○零O０-９一二三四五六七八九十]{2,4}\s*年\s*[\d一二三四五六七八九十０-９]{1,2}\s*月(?:\s*[\d一二三四五六七八九十０-９]{1,3}\s*日)?"
 _DATE_LINE = re.compile(rf"(?:.{{0,30}}?\s*)?{_DATE}\s*(?:印发|发布|制定|修订)?")
 _DOC_NO = re.compile(r".{1,10}?[\[〔【（(?？]\s*\d{4}\s*[\]〕】）)?？]\s*第?\s*\d{1,4}\s*号")
-_APPARATUS = re.compile(r"(?:主题词|抄送|抄报|签发|印发|附件|附)\s*[：:]")
+_APPARATUS = re.compile(r"(?:主题词|抄送|抄报|签发|印发|附件\s*[\d一二三四五六七八九十]{0,3}|附)\s*[：:]")
 _ORG_SUFFIX = re.compile(r"(?:工会|委员会|办公室|中心|学校|小学|中学|幼儿园|医院|局|公司|集团|厂|处|部|所|院|站|街道|社区)$")
 _SALUTATION = re.compile(r"各[^。；！？]{1,90}[：:]")
 
@@ -83,6 +83,10 @@ def is_date_line(t: str) -> bool:
     """
     if len(t) > 40 or not _DATE_LINE.fullmatch(t) or re.search(f"[{SENT_END}，]", t):
         return False
+    date = re.search(_DATE, t)
+    before = t[:date.start()].rstrip() if date else ""
+    if before and before[-1] in "于在至到从自为是将拟定截":
+        return False  # 运动会定于2023年5月10日: a sentence hard-wrapped after its date
     label = re.match(r"[^：:]*[：:]\s*", t)
     return label is None or bool(_DATE_LABEL.fullmatch(label.group(0)))
 
