@@ -109,9 +109,11 @@ def build_outline(segs: list[Segment], resets: Sequence[int] = ()) -> list[_Node
 def resolve_lost_numbers(segs: list[Segment]) -> list[Segment]:
     """Give ``□、`` / ``(□)`` / ``□是`` (a number lost in repair) the style and number of the gap it fills.
 
-    Between ``二、`` and ``四、`` with ``5、`` before and ``7、`` after, ``□、`` is ``三、``:
-    the style whose last number before it and first number after it leave a gap
-    of one wins; then a style open before it whose list goes on or has ended.
+    After ``二、`` … ``6、`` and before ``四、``, ``□、`` is ``三、``: the style whose last
+    number before it and first number after it leave a gap of one wins (二 … 四;
+    the 1、 list has no number after it); then a style open before it whose list
+    goes on or has ended.  Where two styles leave a gap of one (``5、`` before and
+    ``7、`` after, between ``二、`` and ``四、``), the one seen last wins: ``6、``.
     """
     def numbers(style: str, rng: Iterable[int]) -> Optional[int]:
         return next((segs[j].marker.number for j in rng if segs[j].kind == "marker" and segs[j].marker is not None
