@@ -214,21 +214,15 @@ def cluster_counts(sub: pd.DataFrame, cluster: str, label_list: list[str]) -> tu
     return counts.to_numpy(float), n_per.to_numpy(float)
 
 
-def _item_indicators(long: pd.DataFrame, label_list: list[str]) -> dict[str, np.ndarray]:
-    """For each group (``long["_g"]``) of items: items × labels, 1 where the item
-    carries the label, items sorted by ``item_id``; what ``cluster_counts(sub,
-    "item_id", …)`` gives for every group, in one pass (a run has thousands of
-    documents and articles to give intervals to)."""
-    if not len(long):
-        return {}
-    rows = long[["_g", "item_id"]].drop_duplicates("item_id").sort_values(["_g", "item_id"], kind="stable")
-    at = pd.Series(np.arange(len(rows)), index=rows["item_id"].to_numpy())
-    mat = np.zeros((len(rows), len(label_list)))
-    col = pd.Categorical(long["label"], categories=label_list).codes
-    mat[at.loc[long["item_id"].to_numpy()].to_numpy(), col] = 1.0
-    keys, starts = np.unique(rows["_g"].to_numpy(), return_index=True)
-    ends = np.append(starts[1:], len(rows))
-    return {k: mat[a:b] for k, a, b in zip(keys.tolist(), starts.tolist(), ends.tolist())}
+def _clopper_pearson(p: np.ndarray, n_eff: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson interval of p·n_eff successes out of n_eff (not whole numbers:
+    the Korn-Graubard effective items)."""
+    from scipy import stats as ss
+
+    x = p * n_eff
+    lo = np.where(x > 0, ss.beta.ppf(alpha / 2, np.maximum(x, 1e-12), n_eff - x + 1), 0.0)
+    hi = np.where(x < n_eff, ss.beta.ppf(1 - alpha / 2, x + 1, np.maximum(n_eff - x, 1e-12)), 1.0)
+    return lo, hi
 
 
 def korn_graubard_items(c: np.ndarray, k: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -236,32 +230,28 @@ def korn_graubard_items(c: np.ndarray, k: np.ndarray, alpha: float = 0.05) -> tu
     items (an item carries a label or not): ``c`` groups × labels counts, ``k`` the
     items of each group.  The same formula; with one-item units the residuals sum
     to c(1 - p)² + (k - c)p² and the t correction is 1, so no per-group work is left."""
-    from scipy import stats as ss
-
     c = np.asarray(c, float)
     k = np.asarray(k, float)[:, None] * np.ones_like(c)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = c / k
         v = k / (k - 1) * (c * (1 - p) ** 2 + (k - c) * p ** 2) / k ** 2
         n_eff = np.where(v > 0, np.minimum(k, p * (1 - p) / np.where(v > 0, v, 1)), k)
-        x = p * n_eff
-        lo = np.where(x > 0, ss.beta.ppf(alpha / 2, np.maximum(x, 1e-12), n_eff - x + 1), 0.0)
-        hi = np.where(x < n_eff, ss.beta.ppf(1 - alpha / 2, x + 1, np.maximum(n_eff - x, 1e-12)), 1.0)
+        lo, hi = _clopper_pearson(p, n_eff, alpha)
     bad = k < 2
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
 
-def _items_intervals(groups: list[str], item_rows: dict[str, np.ndarray], alpha: float,
+def _items_intervals(groups: list[str], c: np.ndarray, nn: np.ndarray, alpha: float,
                      lo: np.ndarray, hi: np.ndarray, method: np.ndarray) -> None:
     """Intervals of the groups inside one document (doc_id, article_id; not ``(all)``),
     items as the units, Korn-Graubard at every size: items of one report are the
     units a percentile bootstrap would resample, and it adds nothing but time
-    (a run has thousands of documents and articles)."""
-    at = [i for i, g in enumerate(groups) if g != ALL and g in item_rows]
+    (a run has thousands of documents and articles).  ``c`` groups × labels counts,
+    ``nn`` the items of each group: with one-item units that is all it needs."""
+    at = [i for i, g in enumerate(groups) if g != ALL and nn[i] > 0]
     if not at:
         return
-    cs = np.array([item_rows[groups[i]].sum(axis=0) for i in at])
-    ks = np.array([len(item_rows[groups[i]]) for i in at], float)
+    cs, ks = c[at], nn[at]
     glo, ghi = korn_graubard_items(cs, ks, alpha)
     for j, i in enumerate(at):
         k = int(ks[j])
@@ -327,10 +317,7 @@ def korn_graubard_interval(c: np.ndarray, n: np.ndarray, alpha: float = 0.05) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = np.where(v > 0, np.minimum(total, p * (1 - p) / np.where(v > 0, v, 1)), total)
     n_eff = n_eff * (ss.t.ppf(1 - alpha / 2, max(total - 1, 1)) / ss.t.ppf(1 - alpha / 2, k - 1)) ** 2
-    x = p * n_eff
-    lo = np.where(x > 0, ss.beta.ppf(alpha / 2, np.maximum(x, 1e-12), n_eff - x + 1), 0.0)
-    hi = np.where(x < n_eff, ss.beta.ppf(1 - alpha / 2, x + 1, np.maximum(n_eff - x, 1e-12)), 1.0)
-    return lo, hi
+    return _clopper_pearson(p, n_eff, alpha)
 
 
 #: fewer documents than this: ``ci="bootstrap"`` gives the Korn-Graubard interval, as the
@@ -388,7 +375,7 @@ def function_shares(frame: pd.DataFrame, by: str, *, labels: str = "primary", ci
         rng = np.random.default_rng(seed)
         inside = by in ("doc_id", "article_id")  # groups inside one document: items are the units
         if inside:
-            _items_intervals(groups, _item_indicators(long, label_list), alpha, lo, hi, method)
+            _items_intervals(groups, c, nn, alpha, lo, hi, method)
         by_group = dict(tuple(long.groupby("_g"))) if len(long) and not inside else {}
         for i, g in enumerate(groups):
             if inside and g != ALL:
