@@ -717,20 +717,20 @@ def join_hard_wraps(text: str, kit: "Toolkit") -> list["Edit"]:
     tok = kit.get("jieba", _jieba_tokenizer)
     simp = _simplified(text, kit)
     width = _wrap_width(lines)
-    lost = _lost_marker(kit.config.unrecoverable_mark)
+    mark = kit.config.unrecoverable_mark
     for k in range(len(lines) - 1):
         start, line = lines[k]
         nxt_start, nxt = lines[k + 1]
         a, b = line.rstrip(), nxt.lstrip()
         if not a or not b or a[-1] in _TERMINAL or not (CJK_RE.match(a[-1]) or a[-1] in "，、,"):
             continue
-        if ITEM_START.match(nxt) or lost.match(nxt) or _TIMESTAMP_LINE.match(nxt) or _RELATED_HEAD.match(nxt):
+        if ITEM_START.match(nxt) or _lost_number(b, mark) or _TIMESTAMP_LINE.match(nxt) or _RELATED_HEAD.match(nxt):
             continue
         if not (CJK_RE.match(b[0]) or b[0] in "“《0123456789" or b[0] in _LINE_START_PUNCT):
             continue
         b0 = nxt_start + len(nxt) - len(b)
         sb = simp[b0:b0 + len(b)]
-        ev = _wrap_evidence(simp[start:start + len(a)], sb, tok, bool(lost.match(a)))
+        ev = _wrap_evidence(simp[start:start + len(a)], sb, tok, _lost_number(a.lstrip(), mark))
         if ev:
             conf, note = _wrap_confidence(ev, len(a), width, _LISTLIKE.match(sb) is not None)
             nl = start + len(line)
@@ -782,12 +782,15 @@ def _wrap_confidence(ev: list[str], length: int, width: int | None, listlike: bo
     return round(conf, 3), note
 
 
-@lru_cache(maxsize=8)
-def _lost_marker(mark: str) -> re.Pattern:
-    """An item marker whose number ingestion could not recover: ``□、``, ``(□)``, ``□是``
-    (``mark`` is ``config.unrecoverable_mark``); segmentation reads them as markers."""
-    m = re.escape(mark)
-    return re.compile(f"^\\s*(?:(?:{m})+[、.．]|[(（](?:{m})+[)）]|(?:{m})+是)")
+def _lost_number(line: str, mark: str) -> bool:
+    """``line`` (stripped on the left) opens with a marker whose number ingestion could
+    not recover (``□、``, ``(□)``, ``□是`` with ``mark``), as segmentation reads it."""
+    from .markers import LOST, LOST_STYLES, parse_marker
+
+    if mark not in line[:4]:
+        return False
+    m = parse_marker(line.replace(mark, LOST) if mark != LOST else line)
+    return m is not None and m.style in LOST_STYLES
 
 
 def _wrap_evidence(a: str, b: str, tok, lost_number: bool = False) -> list[str]:
