@@ -251,11 +251,13 @@ class FirstDuplicates:
     ``group`` (an article's items) come in one call.
     """
 
-    def __init__(self, threshold: float, group: Callable[[str], str] | None = None):
+    def __init__(self, threshold: float, group: Callable[[str], str] | None = None,
+                 ranges: list[tuple[int, int]] | None = None):
         from datasketch import MinHashLSH
 
         self.threshold = threshold
-        self.ranges = MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
+        # (datasketch works the bands out by integration: ``ranges`` reuses another index's)
+        self.ranges = ranges or MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
         self.tables: list[dict[bytes, list[int]]] = [{} for _ in self.ranges]
         self.kept: list[np.ndarray] = []     # signatures of the kept (not duplicate) texts
         self.kept_ids: list[str] = []
@@ -270,7 +272,7 @@ class FirstDuplicates:
             band = np.ascontiguousarray(sigs[:, lo:hi])
             bands.append(band.view(np.dtype((np.void, band.shape[1] * band.itemsize))).ravel().tolist())
         out: dict[str, str] = {}
-        copies = self._copies_in_group(ids, sigs, bands) if self.group else {}
+        copies = self._copies_in_group(ids, sigs) if self.group else {}
         for n, id_ in enumerate(ids):
             cands: set[int] = set()
             for table, keys in zip(self.tables, bands):
@@ -294,7 +296,7 @@ class FirstDuplicates:
             self.kept_groups.append(g)
         return out
 
-    def _copies_in_group(self, ids: Sequence[str], sigs: np.ndarray, bands: list[list[bytes]]) -> dict[str, str]:
+    def _copies_in_group(self, ids: Sequence[str], sigs: np.ndarray) -> dict[str, str]:
         """Items that copy an earlier item of their own article together with its place in the
         outline: ``{id: the earlier id}``.
 
@@ -309,26 +311,21 @@ class FirstDuplicates:
         for n, id_ in enumerate(ids):
             members.setdefault(self.group(id_), []).append(n)
         out: dict[str, str] = {}
-        for group, idx in members.items():
+        for idx in members.values():
             if len(idx) < 2:
                 continue
-            path_at = {ids[n].rsplit("/", 1)[-1]: t for t, n in enumerate(idx)}
-            parent = [path_at.get(ids[n].rsplit("/", 1)[-1].rpartition(".")[0]) for n in idx]
-            tables: list[dict[bytes, list[int]]] = [{} for _ in self.ranges]
-            earliest: list[int | None] = []
-            for t, n in enumerate(idx):
-                cands = set()
-                for table, keys in zip(tables, bands):
-                    cands.update(table.get(keys[n], ()))
-                earliest.append(next((u for u in sorted(cands)
-                                      if float(np.mean(sigs[idx[u]] == sigs[n])) >= self.threshold), None))
-                for table, keys in zip(tables, bands):
-                    table.setdefault(keys[n], []).append(t)
-                s = earliest[t]
+            local = [ids[n] for n in idx]
+            # each item's earliest near-identical item in the article (this index, one article)
+            twin = FirstDuplicates(self.threshold, ranges=self.ranges).add(local, sigs[idx])
+            at = {id_: t for t, id_ in enumerate(local)}
+            earliest = [at.get(twin.get(id_)) for id_ in local]
+            path_at = {id_.rsplit("/", 1)[-1]: t for t, id_ in enumerate(local)}
+            parent = [path_at.get(id_.rsplit("/", 1)[-1].rpartition(".")[0]) for id_ in local]
+            for t, s in enumerate(earliest):
                 if s is not None and (parent[t] == parent[s]
                                       or (parent[t] is not None and parent[s] is not None
                                           and earliest[parent[t]] == parent[s])):
-                    out[ids[n]] = ids[idx[s]]
+                    out[local[t]] = local[s]
         return out
 
 
